@@ -1,0 +1,249 @@
+"""Scheduling requests: creation, their Cronofy JSON view, and the candidate/host life cycle.
+
+Shared by the Scheduler API, the embed element, the candidate pages and the admin API, so the
+state machine lives in one place:
+
+    pending --choose--> complete --reschedule--> complete
+    pending|complete --decline--> declined      (recipient)
+    pending|complete --cancel--> cancelled      (host, through the API)
+
+Each transition queues a signed webhook (see webhooks.py).
+"""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from . import availability
+from .clock import iso_utc, parse_iso
+from .ids import new_id, new_link_token
+
+# Link metadata stored when a slot is selected [C DOC-WORKFLOWS]; each at most 128 characters.
+LINK_METADATA_KEYS = (
+    "correlation_id",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+)
+METADATA_MAX_LENGTH = 128
+
+TIME_CHOSEN = "scheduling_request_time_chosen"
+RESCHEDULED = "scheduling_request_rescheduled"
+DECLINED = "scheduling_request_declined"
+CANCELLED = "scheduling_request_cancelled"  # [U] name and existence
+
+
+class TransitionError(Exception):
+    """A life-cycle action that the request's current state does not allow."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def clean_metadata(values):
+    """Keep the documented link parameters; longer values are cut to 128 characters [U]."""
+    metadata = {}
+    for key in LINK_METADATA_KEYS:
+        value = values.get(key)
+        if isinstance(value, str) and value != "":
+            metadata[key] = value[:METADATA_MAX_LENGTH]
+    return metadata
+
+
+def create_request(
+    sim,
+    data,
+    *,
+    application_id,
+    ou_id,
+    created_via,
+    summary,
+    duration_minutes,
+    host_subs,
+    recipients,
+    description=None,
+    location=None,
+    template_sub=None,
+    metadata=None,
+    now,
+):
+    request_id = new_id("srq_")
+    stored_recipients = []
+    for recipient in recipients:
+        stored_recipients.append(
+            {
+                "email": recipient["email"],
+                "display_name": recipient.get("display_name"),
+                "slot_selector": bool(recipient.get("slot_selector", True)),
+                "token": new_link_token(),
+            }
+        )
+    selector = next((r for r in stored_recipients if r["slot_selector"]), stored_recipients[0])
+    record = {
+        "id": request_id,
+        "application_id": application_id,
+        "ou_id": ou_id,
+        "created_via": created_via,
+        "created_at": now,
+        "template_sub": template_sub,
+        "summary": summary,
+        "description": description,
+        "location": location,
+        "duration_minutes": duration_minutes,
+        "host_subs": list(host_subs),
+        "recipients": stored_recipients,
+        "token": selector["token"],
+        "slot_selection": "pending",
+        "host_sub": None,
+        "event_start": None,
+        "event_end": None,
+        "tzid": None,
+        "metadata": clean_metadata(metadata or {}),
+        "history": [{"at": iso_utc(now), "action": "created", "via": created_via}],
+    }
+    data["scheduling_requests"][request_id] = record
+    return record
+
+
+def find_by_token(data, token):
+    for record in data["scheduling_requests"].values():
+        if any(r["token"] == token for r in record["recipients"]):
+            return record
+    return None
+
+
+def view(base_url, record):
+    """The scheduling_request object as Cronofy returns it (contract §4.3 / §3.2)."""
+    view_url = f"{base_url}/rts/{record['token']}"
+    event = {"summary": record["summary"]}
+    if record.get("description"):
+        event["description"] = record["description"]
+    if record.get("location"):
+        event["location"] = {"description": record["location"]}
+    if record["metadata"]:
+        event["metadata"] = {"scheduler": dict(record["metadata"])}
+    if record["event_start"] is not None and record["slot_selection"] == "complete":
+        # [U] start/end shaped like the RTS callback's {time, tzid}.
+        event["start"] = {"time": iso_utc(record["event_start"]), "tzid": record["tzid"]}
+        event["end"] = {"time": iso_utc(record["event_end"]), "tzid": record["tzid"]}
+    return {
+        "scheduling_request_id": record["id"],
+        "slot_selection": record["slot_selection"],
+        "primary_select_url": view_url,
+        "dashboard_url": f"{base_url}/scheduler/requests/{record['id']}",
+        "summary": record["summary"],
+        "duration": {"minutes": record["duration_minutes"]},
+        "recipient_operations": {
+            "view_url": view_url,
+            "reschedule_url": f"{view_url}?reschedule=true",
+            "decline_url": f"{view_url}?decline=true",
+        },
+        "recipients": [
+            {
+                "email": r["email"],
+                "display_name": r["display_name"],
+                "slot_selector": r["slot_selector"],
+                "select_url": f"{base_url}/rts/{r['token']}",
+            }
+            for r in record["recipients"]
+        ],
+        "event": event,
+    }
+
+
+def admin_view(base_url, record):
+    """The Cronofy view plus simulator-only facts tests want to assert on."""
+    result = view(base_url, record)
+    result["_sim"] = {
+        "application_id": record["application_id"],
+        "organizational_unit_id": record["ou_id"],
+        "created_via": record["created_via"],
+        "template_sub": record["template_sub"],
+        "host_subs": record["host_subs"],
+        "host_sub": record["host_sub"],
+        "start": iso_utc(record["event_start"]) if record["event_start"] is not None else None,
+        "end": iso_utc(record["event_end"]) if record["event_end"] is not None else None,
+        "tzid": record["tzid"],
+        "link_token": record["token"],
+        "history": record["history"],
+    }
+    return result
+
+
+def local_time_label(timestamp, tzid):
+    moment = datetime.fromtimestamp(timestamp, ZoneInfo(tzid))
+    return moment.strftime("%A %d %B %Y, %H:%M ") + f"({tzid})"
+
+
+def _pick_slot(sim, data, record, start, now):
+    slots = availability.free_slots(data, record, sim.config, now)
+    if not slots:
+        raise TransitionError("no_slots", "No free time is left for this request.")
+    if start is None:
+        return slots[0]
+    wanted = parse_iso(start)
+    if wanted is None:
+        raise TransitionError("invalid_start", "The start time is not an ISO 8601 instant.")
+    for slot in slots:
+        if parse_iso(slot["start"]) == wanted:
+            return slot
+    raise TransitionError("slot_unavailable", "That time is not available any more.")
+
+
+def _book(record, slot):
+    record["event_start"] = parse_iso(slot["start"])
+    record["event_end"] = parse_iso(slot["end"])
+    record["host_sub"] = slot["host_sub"]
+    record["tzid"] = slot["tzid"]
+
+
+def choose(sim, data, record, start=None, metadata=None, now=None, via="candidate"):
+    if record["slot_selection"] != "pending":
+        raise TransitionError(
+            "not_pending", f"A time cannot be chosen: the request is {record['slot_selection']}."
+        )
+    slot = _pick_slot(sim, data, record, start, now)
+    _book(record, slot)
+    record["slot_selection"] = "complete"
+    record["metadata"].update(clean_metadata(metadata or {}))
+    record["history"].append({"at": iso_utc(now), "action": "time_chosen", "via": via, **slot})
+    sim.webhooks.notify(data, record, TIME_CHOSEN, now)
+    return record
+
+
+def reschedule(sim, data, record, start=None, metadata=None, now=None, via="candidate"):
+    if record["slot_selection"] != "complete":
+        raise TransitionError(
+            "not_complete",
+            f"Only a booked request can be rescheduled ({record['slot_selection']}).",
+        )
+    slot = _pick_slot(sim, data, record, start, now)
+    _book(record, slot)
+    record["metadata"].update(clean_metadata(metadata or {}))
+    record["history"].append({"at": iso_utc(now), "action": "rescheduled", "via": via, **slot})
+    sim.webhooks.notify(data, record, RESCHEDULED, now)
+    return record
+
+
+def decline(sim, data, record, now=None, via="candidate"):
+    if record["slot_selection"] not in ("pending", "complete"):
+        raise TransitionError(
+            "closed", f"The request cannot be declined: it is {record['slot_selection']}."
+        )
+    record["slot_selection"] = "declined"  # [U] value name
+    record["history"].append({"at": iso_utc(now), "action": "declined", "via": via})
+    sim.webhooks.notify(data, record, DECLINED, now)
+    return record
+
+
+def cancel(sim, data, record, now=None, via="api"):
+    """Host cancellation. Cancelling a closed request is a silent no-op [U]."""
+    if record["slot_selection"] not in ("pending", "complete"):
+        return record
+    record["slot_selection"] = "cancelled"  # [U] value name
+    record["history"].append({"at": iso_utc(now), "action": "cancelled", "via": via})
+    sim.webhooks.notify(data, record, CANCELLED, now)
+    return record
