@@ -1,4 +1,4 @@
-"""Candidate actions (HTML form and admin API) produce signed webhooks that a local receiver gets."""
+"""Candidate actions (HTML form and admin API) produce signed webhooks for a local receiver."""
 
 import json
 import re
