@@ -30,10 +30,10 @@ def _metadata_from(values):
     return {k: values.get(k) for k in scheduling.LINK_METADATA_KEYS if values.get(k)}
 
 
-def _slot_buttons(slots, tzid):
+def _slot_buttons(slots):
     """Slots grouped per day in the host's time zone, each a submit button carrying its start."""
     by_day = OrderedDict()
-    zone = ZoneInfo(tzid) if tzid else None
+    zone = None
     for slot in slots[:SLOTS_SHOWN]:
         zone = ZoneInfo(slot["tzid"])
         moment = datetime.fromtimestamp(parse_iso(slot["start"]), zone)
@@ -115,7 +115,7 @@ def booking_page(sim, request):
     if not slots:
         choices = "<p id='cronofy-sim-no-slots'>No times are available at the moment.</p>"
     else:
-        choices = _slot_buttons(slots, None)
+        choices = _slot_buttons(slots)
     body = (
         f"{header}<p>{intro}</p>"
         f"<form method='post' action='{links}' id='cronofy-sim-slot-form'>"

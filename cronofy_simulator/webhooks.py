@@ -106,17 +106,21 @@ class WebhookDispatcher:
         body = json.dumps(payload)
         created = []
         for url in application.get("webhook_urls", []):
-            created.extend(self._create_deliveries(data, application, record, body, url, now))
+            created.extend(
+                self._create_deliveries(
+                    data, application, record, notification_type, body, url, now
+                )
+            )
         return created
 
-    def _create_deliveries(self, data, application, record, body, url, now):
+    def _create_deliveries(self, data, application, record, notification_type, body, url, now):
         fault = self.sim.faults.take("webhook")
         kind = fault["fault"] if fault else None
         delivery = {
             "id": new_id("whd_"),
             "application_id": application["id"],
             "scheduling_request_id": record["id"],
-            "notification_type": json.loads(body)["notification"]["type"],
+            "notification_type": notification_type,
             "url": url,
             "body": body,
             "status": "dropped" if kind == "drop" else "pending",
