@@ -128,7 +128,7 @@ class OrganizationConnect:
             client_id=self.client_id,
             client_secret=self._client_secret,
         )
-        return self._token_call(body, idempotent=False)
+        return self._token_call(body, idempotent=False, sensitive=(code,))
 
     def refresh(self, refresh_token: str) -> OAuthToken:
         """New access token. Retried as idempotent. [U] Cronofy's example returns the
@@ -141,7 +141,9 @@ class OrganizationConnect:
             client_id=self.client_id,
             client_secret=self._client_secret,
         )
-        return self._token_call(body, idempotent=True, previous_refresh_token=refresh_token)
+        return self._token_call(
+            body, idempotent=True, sensitive=(refresh_token,), previous_refresh_token=refresh_token
+        )
 
     def revoke(self, token: str) -> None:
         """Revoke a refresh or access token (disconnect). JSON body as documented."""
@@ -161,7 +163,12 @@ class OrganizationConnect:
         )
 
     def _token_call(
-        self, form_body: str, *, idempotent: bool, previous_refresh_token: str | None = None
+        self,
+        form_body: str,
+        *,
+        idempotent: bool,
+        sensitive: tuple[str, ...],
+        previous_refresh_token: str | None = None,
     ) -> OAuthToken:
         # [C] the token endpoint accepts form encoding; authlib builds that body.
         answer = self._transport.call(
@@ -170,6 +177,7 @@ class OrganizationConnect:
             idempotent=idempotent,
             headers={},
             form_body=form_body,
+            sensitive=(self._client_secret, *sensitive),
         )
         return self._parse_token(answer, previous_refresh_token)
 

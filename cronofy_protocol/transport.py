@@ -10,10 +10,11 @@ import email.utils
 import json
 import logging
 import math
+import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
 
 import requests
 import urllib3.exceptions
@@ -68,7 +69,22 @@ def parse_retry_after(value: str | None, *, now: Callable[[], float] = time.time
     return max(0.0, seconds)
 
 
-def _parse_field_errors(body: Any) -> dict[str, tuple[FieldError, ...]]:
+class Scrubber:
+    """Replaces known secrets in text taken from a response. A server (or anything in
+    between) could echo what we sent; what we sent must not reach messages or logs."""
+
+    def __init__(self, secrets: Iterable[str]):
+        # The form-encoded spelling too, since token requests send form bodies.
+        variants = {v for s in secrets if s for v in (s, quote_plus(s), quote(s, safe=""))}
+        self._secrets = sorted(variants, key=len, reverse=True)
+
+    def __call__(self, text: str, limit: int = 200) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text[:limit]
+
+
+def _parse_field_errors(body: Any, scrub: Scrubber) -> dict[str, tuple[FieldError, ...]]:
     """``{"errors": {"<field>": [{"key", "description"}]}}``; tolerant of odd shapes
     because an error path must never fail on its own."""
     errors = body.get("errors") if isinstance(body, dict) else None
@@ -77,10 +93,13 @@ def _parse_field_errors(body: Any) -> dict[str, tuple[FieldError, ...]]:
     result = {}
     for name, items in errors.items():
         entries = items if isinstance(items, list) else [items]
-        result[str(name)] = tuple(
-            FieldError(key=str(item.get("key", "")), description=str(item.get("description", "")))
+        result[scrub(str(name))] = tuple(
+            FieldError(
+                key=scrub(str(item.get("key", ""))),
+                description=scrub(str(item.get("description", ""))),
+            )
             if isinstance(item, dict)
-            else FieldError(key="", description=str(item))
+            else FieldError(key="", description=scrub(str(item)))
             for item in entries
         )
     return result
@@ -129,6 +148,7 @@ class Transport:
         json_body: Any = None,
         form_body: str | None = None,
         expect_body: bool = True,
+        sensitive: Iterable[str] = (),
     ) -> Any:
         """Send with the retry policy. For a non-idempotent call, a failure that
         leaves the outcome unknown becomes ``OutcomeUnknownError``."""
@@ -141,8 +161,10 @@ class Transport:
                 json_body=json_body,
                 form_body=form_body,
                 expect_body=expect_body,
+                sensitive=sensitive,
             )
 
+        sensitive = tuple(sensitive)  # reused by every attempt
         try:
             return self.retry_policy.run(attempt, idempotent=idempotent)
         except CronofyApiError as error:
@@ -159,7 +181,11 @@ class Transport:
         json_body: Any = None,
         form_body: str | None = None,
         expect_body: bool = True,
+        sensitive: Iterable[str] = (),
     ) -> Any:
+        """One attempt. ``sensitive`` lists values sent in the body (client secret,
+        codes, tokens) that must be scrubbed from anything echoed back; the bearer
+        token of the Authorization header is added automatically."""
         check_allowed_url(url)
         path = urlsplit(url).path or "/"
         all_headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **headers}
@@ -207,7 +233,8 @@ class Transport:
             if not expect_body:
                 return None
             return _decode_json(content, method, path)
-        raise _error_for_status(status, content, response.headers, method, path)
+        secrets = [*sensitive, *_authorization_secrets(headers)]
+        raise _error_for_status(status, content, response.headers, method, path, Scrubber(secrets))
 
     def _read_capped(self, response: requests.Response, method: str, path: str) -> bytes:
         chunks = []
@@ -222,6 +249,11 @@ class Transport:
                 )
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def _authorization_secrets(headers: Mapping[str, str]) -> list[str]:
+    value = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+    return [value, value.partition(" ")[2]] if value else []
 
 
 def _connection_request_sent(exc: requests.exceptions.ConnectionError) -> bool | None:
@@ -254,16 +286,19 @@ def _safe_json(content: bytes) -> Any:
         return None
 
 
+_OAUTH_ERROR_CODE = re.compile(r"[a-z][a-z0-9_.]{0,63}")
+
+
 def _error_for_status(
-    status: int, content: bytes, headers, method: str, path: str
+    status: int, content: bytes, headers, method: str, path: str, scrub: Scrubber
 ) -> CronofyApiError:
     where = {"method": method, "path": path}
     if status == 400:
         body = _safe_json(content)
         error = body.get("error") if isinstance(body, dict) else None
-        # Only a short, plain OAuth error code is echoed, never free text.
-        code = error if isinstance(error, str) and error.isascii() and len(error) <= 64 else None
-        return BadRequestError(status, error=code, **where)
+        # Only a short, plain OAuth error code (``invalid_grant``) is kept, never free text.
+        plain = isinstance(error, str) and _OAUTH_ERROR_CODE.fullmatch(error)
+        return BadRequestError(status, error=scrub(error) if plain else None, **where)
     if status == 401:
         return UnauthorizedError(status, **where)
     if status == 402:
@@ -274,7 +309,7 @@ def _error_for_status(
         return NotFoundError(status, **where)
     if status == 422:
         return ValidationFailedError(
-            status, field_errors=_parse_field_errors(_safe_json(content)), **where
+            status, field_errors=_parse_field_errors(_safe_json(content), scrub), **where
         )
     if status == 429:
         return RateLimitedError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
 import time
 from collections import deque
@@ -22,6 +23,7 @@ class Answer:
     headers: dict = field(default_factory=dict)
     delay: float = 0.0
     drop: bool = False  # close the connection without answering
+    declared_length: int | None = None  # lie about Content-Length (truncated body)
 
 
 @dataclass
@@ -33,6 +35,15 @@ class Received:
 
     def json(self):
         return json.loads(self.body)
+
+
+class QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A client that hangs up (oversized body, timeout tests) is expected here.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class ScriptedServer:
@@ -63,25 +74,34 @@ class ScriptedServer:
                 self.send_response(answer.status)
                 for name, value in answer.headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", str(len(answer.body)))
+                length = answer.declared_length or len(answer.body)
+                self.send_header("Content-Length", str(length))
                 self.end_headers()
-                self.wfile.write(answer.body)
+                try:
+                    self.wfile.write(answer.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client stopped reading (e.g. an oversized body): expected
+                if answer.declared_length:
+                    self.close_connection = True
 
             do_GET = do_POST = do_DELETE = _handle
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = QuietServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self.thread.start()
 
-    def add(self, status=200, body=None, *, headers=None, delay=0.0, drop=False):
+    def add(
+        self, status=200, body=None, *, headers=None, delay=0.0, drop=False, declared_length=None
+    ):
         if isinstance(body, dict | list):
             raw = json.dumps(body).encode()
             headers = {"Content-Type": "application/json", **(headers or {})}
         else:
             raw = body or b""
-        self.answers.append(Answer(status, raw, headers or {}, delay, drop))
+        self.answers.append(Answer(status, raw, headers or {}, delay, drop, declared_length))
 
     def close(self):
         self.httpd.shutdown()

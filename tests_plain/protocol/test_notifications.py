@@ -479,3 +479,19 @@ def test_parse_scheduling_request_from_api_shape():
     with pytest.raises(NotificationParseError) as info:
         parse_scheduling_request({"scheduling_request_id": "  "})
     assert info.value.field == "scheduling_request.scheduling_request_id"
+
+
+def test_naive_timestamp_with_fraction_refused():
+    change = lambda p: p["notification"].update(triggered_at="2025-01-19T16:14:11.000")  # noqa: E731
+    error = parse_error(mutated(change))
+    assert error.field == "notification.triggered_at" and "offset" in str(error)
+
+
+def test_moment_object_with_null_tzid_and_duration_without_minutes():
+    def change(p):
+        p["scheduling_request"]["event"]["start"] = {"time": "2025-01-20T09:00:00Z", "tzid": None}
+        p["scheduling_request"]["duration"] = {}
+
+    sr = parse_notification(body(mutated(change))).scheduling_request
+    assert sr.event.start == Moment(datetime(2025, 1, 20, 9, 0, tzinfo=UTC))
+    assert sr.duration_minutes is None
