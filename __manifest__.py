@@ -1,0 +1,25 @@
+{
+    "name": "Recruitment: Cronofy Interview Scheduling",
+    "summary": "Candidates self-schedule interviews through Cronofy; "
+    "bookings come back as interviews on the applicant",
+    "version": "18.0.1.0.0",
+    "category": "Human Resources/Recruitment",
+    "license": "LGPL-3",
+    "author": "hr_recruitment_cronofy developers",
+    "website": "https://github.com/hr-recruitment-cronofy/hr_recruitment_cronofy",
+    "maintainers": [],
+    "development_status": "Alpha",
+    "depends": ["hr_recruitment", "calendar", "mail"],
+    "external_dependencies": {
+        # PyPI names, as Odoo 18 checks them with importlib.metadata.
+        "python": ["PyJWT>=2.8", "Authlib>=1.6,<1.7"],
+    },
+    "data": [],
+    "demo": [
+        "demo/res_users_demo.xml",
+        "demo/hr_job_demo.xml",
+        "demo/hr_applicant_demo.xml",
+    ],
+    "installable": True,
+    "application": False,
+}
