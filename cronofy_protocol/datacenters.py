@@ -36,6 +36,8 @@ def _regional(code: str, label: str) -> DataCenter:
 
 
 # [C] contract §6. US has no suffix; the others follow the ``-{dc}`` pattern.
+# [U] Cronofy's data-centers page could not be read: any further DC or host alias
+# is refused by the allow-list until it is added here.
 DATA_CENTERS: dict[str, DataCenter] = {
     "us": DataCenter("us", "United States", "api.cronofy.com", "app.cronofy.com"),
     "uk": _regional("uk", "United Kingdom"),

@@ -103,8 +103,9 @@ class SchedulerMetadata:
 class EventDetails:
     summary: str | None = None
     description: str | None = None
-    # [I] start/end are not in the documented webhook example; when present they are
-    # expected in the RTS callback shape ({time, tzid}) or as a plain UTC timestamp.
+    # [U] start/end are not in the documented webhook example (contract §3.2), so they
+    # are optional; [I] when present they are read in the RTS callback shape
+    # ({time, tzid}) or as a plain UTC timestamp. Absent: query the request by id.
     start: Moment | None = None
     end: Moment | None = None
     scheduler_metadata: SchedulerMetadata = SchedulerMetadata()
@@ -114,6 +115,8 @@ class EventDetails:
 @dataclass(frozen=True)
 class SchedulingRequest:
     scheduling_request_id: str
+    # [U] only "pending" and "complete" are documented; kept as plain text so a new
+    # value (declined? cancelled?) is stored rather than rejected.
     slot_selection: str | None = None
     primary_select_url: str | None = None
     dashboard_url: str | None = None

@@ -91,6 +91,9 @@ class SchedulerClient:
         """
         if not isinstance(body, Mapping) or not body:
             raise ValueError("The scheduling request body must be a non-empty mapping")
+        # [U] Cronofy documents no Idempotency-Key and no client-chosen id for
+        # scheduling requests, so none is sent and duplicates are avoided by not
+        # repeating a create whose outcome is unknown.
         answer = self._post(CREATE_PATH, dict(body), idempotent=False)
         try:
             return self._parse_single(answer)

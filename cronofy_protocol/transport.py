@@ -296,7 +296,8 @@ def _error_for_status(
     if status == 400:
         body = _safe_json(content)
         error = body.get("error") if isinstance(body, dict) else None
-        # Only a short, plain OAuth error code (``invalid_grant``) is kept, never free text.
+        # [U] the 400 body of /oauth/token is undocumented; we read RFC 6749's "error".
+        # Only a short, plain code (``invalid_grant``) is kept, never free text.
         plain = isinstance(error, str) and _OAUTH_ERROR_CODE.fullmatch(error)
         return BadRequestError(status, error=scrub(error) if plain else None, **where)
     if status == 401:
