@@ -14,7 +14,13 @@
         # PyPI names, as Odoo 18 checks them with importlib.metadata.
         "python": ["PyJWT>=2.8", "Authlib>=1.6,<1.7"],
     },
-    "data": [],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/cronofy_scheduling_request_security.xml",
+        "data/mail_template_data.xml",
+        "views/cronofy_scheduling_request_views.xml",
+        "views/hr_applicant_views.xml",
+    ],
     "demo": [
         "demo/res_users_demo.xml",
         "demo/hr_job_demo.xml",

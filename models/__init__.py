@@ -1,1 +1,2 @@
-
+from . import cronofy_scheduling_request
+from . import hr_applicant

@@ -1,1 +1,2 @@
 from . import test_installation
+from . import test_scheduling_request

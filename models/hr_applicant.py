@@ -1,0 +1,81 @@
+from odoo import api, fields, models
+
+from .cronofy_scheduling_request import OPEN_STATES, STATES
+
+
+class HrApplicant(models.Model):
+    _inherit = "hr.applicant"
+
+    cronofy_request_ids = fields.One2many(
+        "cronofy.scheduling.request", "applicant_id", "Scheduling Requests"
+    )
+    cronofy_request_count = fields.Integer(compute="_compute_cronofy_request_count")
+    # Stored so that kanban and list views show them without a query per card.
+    cronofy_current_request_id = fields.Many2one(
+        "cronofy.scheduling.request",
+        "Current Scheduling Request",
+        compute="_compute_cronofy_current_request",
+        store=True,
+    )
+    cronofy_scheduling_state = fields.Selection(
+        STATES,
+        "Scheduling",
+        compute="_compute_cronofy_current_request",
+        store=True,
+    )
+    cronofy_scheduling_url = fields.Char(
+        "Scheduling Link",
+        compute="_compute_cronofy_current_request",
+        store=True,
+        help="The candidate's self-scheduling link of the current open request. "
+        "Use it in mail templates as a placeholder.",
+    )
+    cronofy_interview_start = fields.Datetime(
+        "Interview Time",
+        compute="_compute_cronofy_current_request",
+        store=True,
+    )
+
+    @api.depends("cronofy_request_ids")
+    def _compute_cronofy_request_count(self):
+        counts = dict(
+            self.env["cronofy.scheduling.request"]._read_group(
+                [("applicant_id", "in", self.ids)], ["applicant_id"], ["__count"]
+            )
+        )
+        for applicant in self:
+            applicant.cronofy_request_count = counts.get(applicant._origin, 0)
+
+    @api.depends(
+        "cronofy_request_ids.state",
+        "cronofy_request_ids.candidate_url",
+        "cronofy_request_ids.interview_start",
+    )
+    def _compute_cronofy_current_request(self):
+        for applicant in self:
+            requests = applicant.cronofy_request_ids.sorted(
+                lambda request: (request.create_date or fields.Datetime.now(), request.id or 0),
+                reverse=True,
+            )
+            open_requests = requests.filtered(lambda request: request.state in OPEN_STATES)
+            current = open_requests[:1] or requests[:1]
+            applicant.cronofy_current_request_id = current
+            applicant.cronofy_scheduling_state = current.state or False
+            applicant.cronofy_scheduling_url = (
+                current.candidate_url if current.state in OPEN_STATES else False
+            )
+            applicant.cronofy_interview_start = current.interview_start or False
+
+    def mail_allowed_qweb_expressions(self):
+        # Recruiters outside "Mail Template Editor" may keep or type the
+        # scheduling-link placeholder under restricted template rendering.
+        return super().mail_allowed_qweb_expressions() + ("object.cronofy_scheduling_url",)
+
+    def action_open_cronofy_requests(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "hr_recruitment_cronofy.cronofy_scheduling_request_action"
+        )
+        action["domain"] = [("applicant_id", "=", self.id)]
+        action["context"] = {"default_applicant_id": self.id, "create": False}
+        return action
