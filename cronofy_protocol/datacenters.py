@@ -83,7 +83,7 @@ def check_allowed_url(url: str) -> str:
     try:
         parts = urlsplit(url)
         hostname = (parts.hostname or "").lower()
-        parts.port  # noqa: B018 - a malformed port raises ValueError here
+        _port = parts.port  # reading it raises ValueError for a malformed port
     except ValueError:
         raise ConfigurationError("Cronofy URL is malformed") from None
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:

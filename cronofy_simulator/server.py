@@ -98,7 +98,9 @@ class SimulatorServer:
         self._httpd = _HTTPServer((self.host, self.requested_port), _RequestHandler)
         self._httpd.app = self.app
         self._httpd.verbose = self.verbose
-        link_host = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host
+        # Links must name a reachable address even when listening on every interface.
+        wildcard = ("", "0.0.0.0")  # noqa: S104 - compared against, not bound
+        link_host = "127.0.0.1" if self.host in wildcard else self.host
         self.app.listen_base_url = f"http://{link_host}:{self.port}"
         self.app.start()
         self._thread = threading.Thread(

@@ -57,7 +57,9 @@ def test_disconnect_closes_without_answer(sim, demo, http):
 
 def test_bad_fault_specs_are_refused(sim):
     response = requests.post(
-        f"{sim.base_url}/_sim/faults", json={"target": "webhook", "fault": "status", "status": 500}
+        f"{sim.base_url}/_sim/faults",
+        json={"target": "webhook", "fault": "status", "status": 500},
+        timeout=10,
     )
     assert response.status_code == 422
     assert "fault" in response.json()["errors"]
