@@ -20,12 +20,20 @@
         "data/mail_template_data.xml",
         "views/cronofy_scheduling_request_views.xml",
         "views/hr_applicant_views.xml",
+        "security/cronofy_security.xml",
+        "views/cronofy_connection_views.xml",
+        "views/res_config_settings_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",
         "demo/hr_job_demo.xml",
         "demo/hr_applicant_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "hr_recruitment_cronofy/static/tests/tours/cronofy_settings_tour.js",
+        ],
+    },
     "installable": True,
     "application": False,
 }

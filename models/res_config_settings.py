@@ -1,0 +1,189 @@
+"""Settings > Recruitment > Cronofy: the current company's ``cronofy.connection``.
+
+Plain settings are related fields written through to the connection. Secrets are
+write-only here: the form always reads them as empty (so they never reach a
+browser), shows whether one is set, and a typed value replaces the stored one.
+"""
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+SECRET_SETTINGS = {
+    "cronofy_client_secret": "client_secret",
+    "cronofy_previous_client_secret": "previous_client_secret",
+    "cronofy_embed_secret": "embed_secret",
+    "cronofy_internal_app_client_secret": "internal_app_client_secret",
+}
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    cronofy_connection_id = fields.Many2one(
+        "cronofy.connection", compute="_compute_cronofy_connection_id", groups="base.group_system"
+    )
+    cronofy_datacenter = fields.Selection(
+        related="cronofy_connection_id.datacenter", readonly=False, groups="base.group_system"
+    )
+    cronofy_client_id = fields.Char(
+        related="cronofy_connection_id.client_id", readonly=False, groups="base.group_system"
+    )
+    cronofy_embed_public_key = fields.Char(
+        related="cronofy_connection_id.embed_public_key",
+        readonly=False,
+        groups="base.group_system",
+    )
+    cronofy_api_access_mode = fields.Selection(
+        related="cronofy_connection_id.api_access_mode",
+        readonly=False,
+        groups="base.group_system",
+    )
+    cronofy_api_base_url = fields.Char(
+        related="cronofy_connection_id.api_base_url", readonly=False, groups="base.group_system"
+    )
+    cronofy_app_base_url = fields.Char(
+        related="cronofy_connection_id.app_base_url", readonly=False, groups="base.group_system"
+    )
+    # Write-only secrets (see the module docstring).
+    cronofy_client_secret = fields.Char(
+        string="Client Secret",
+        compute="_compute_cronofy_secrets",
+        inverse="_inverse_cronofy_secrets",
+        groups="base.group_system",
+    )
+    cronofy_previous_client_secret = fields.Char(
+        string="Previous Client Secret",
+        compute="_compute_cronofy_secrets",
+        inverse="_inverse_cronofy_secrets",
+        groups="base.group_system",
+    )
+    cronofy_embed_secret = fields.Char(
+        string="Embed Secret",
+        compute="_compute_cronofy_secrets",
+        inverse="_inverse_cronofy_secrets",
+        groups="base.group_system",
+    )
+    cronofy_internal_app_client_secret = fields.Char(
+        string="Internal Application Secret",
+        compute="_compute_cronofy_secrets",
+        inverse="_inverse_cronofy_secrets",
+        groups="base.group_system",
+    )
+    cronofy_has_client_secret = fields.Boolean(
+        related="cronofy_connection_id.has_client_secret", groups="base.group_system"
+    )
+    cronofy_has_embed_secret = fields.Boolean(
+        related="cronofy_connection_id.has_embed_secret", groups="base.group_system"
+    )
+    cronofy_has_internal_app_client_secret = fields.Boolean(
+        related="cronofy_connection_id.has_internal_app_client_secret",
+        groups="base.group_system",
+    )
+    cronofy_has_tokens = fields.Boolean(
+        related="cronofy_connection_id.has_tokens", groups="base.group_system"
+    )
+    # Status, read-only.
+    cronofy_state = fields.Selection(
+        related="cronofy_connection_id.state", groups="base.group_system"
+    )
+    cronofy_last_error = fields.Text(
+        related="cronofy_connection_id.last_error", groups="base.group_system"
+    )
+    cronofy_last_checked = fields.Datetime(
+        related="cronofy_connection_id.last_checked", groups="base.group_system"
+    )
+    cronofy_token_expires_at = fields.Datetime(
+        related="cronofy_connection_id.token_expires_at", groups="base.group_system"
+    )
+    cronofy_token_scope = fields.Char(
+        related="cronofy_connection_id.token_scope", groups="base.group_system"
+    )
+    cronofy_organization_sub = fields.Char(
+        related="cronofy_connection_id.organization_sub", groups="base.group_system"
+    )
+    cronofy_webhook_url = fields.Char(
+        related="cronofy_connection_id.webhook_url", groups="base.group_system"
+    )
+    cronofy_tenant_id = fields.Char(
+        related="cronofy_connection_id.tenant_id", groups="base.group_system"
+    )
+
+    @api.depends("company_id")
+    def _compute_cronofy_connection_id(self):
+        for settings in self:
+            settings.cronofy_connection_id = self.env["cronofy.connection"]._for_company(
+                settings.company_id or self.env.company
+            )
+
+    def _compute_cronofy_secrets(self):
+        for settings in self:
+            for field_name in SECRET_SETTINGS:
+                settings[field_name] = False
+
+    def _inverse_cronofy_secrets(self):
+        for settings in self:
+            values = {
+                target: settings[field_name]
+                for field_name, target in SECRET_SETTINGS.items()
+                if settings[field_name]
+            }
+            if values:
+                settings.cronofy_connection_id.write(values)
+
+    # ---------------------------------------------------------------------------------
+    # buttons
+    # ---------------------------------------------------------------------------------
+
+    def _cronofy_connection(self):
+        self.ensure_one()
+        if not self.env.user._is_system():
+            raise AccessError(self.env._("Only administrators can manage the Cronofy connection."))
+        return self.cronofy_connection_id
+
+    def action_cronofy_connect(self):
+        """Open Cronofy's embedded sign-up with a freshly signed embed token."""
+        url = self._cronofy_connection()._embedded_sign_up_url()
+        return {"type": "ir.actions.act_url", "url": url, "target": "new"}
+
+    def action_cronofy_authorize(self):
+        url = self._cronofy_connection()._oauth_authorization_url()
+        return {"type": "ir.actions.act_url", "url": url, "target": "self"}
+
+    def action_cronofy_disconnect(self):
+        warning = self._cronofy_connection()._disconnect()
+        if warning:
+            return self._cronofy_notification(warning, "warning")
+        return self._cronofy_notification(
+            self.env._("Disconnected: the tokens were revoked and forgotten."), "success"
+        )
+
+    def action_cronofy_test_connection(self):
+        error = self._cronofy_connection()._test_connection()
+        if error:
+            return self._cronofy_notification(error, "danger")
+        return self._cronofy_notification(
+            self.env._("Cronofy accepted the credentials: the connection works."), "success"
+        )
+
+    def action_cronofy_rotate_webhook_key(self):
+        self._cronofy_connection().action_rotate_webhook_key()
+        return self._cronofy_notification(
+            self.env._(
+                "New webhook URL generated. Paste it into Cronofy: the old one no longer works."
+            ),
+            "warning",
+        )
+
+    def _cronofy_notification(self, message, kind):
+        # soft_reload re-reads the settings so the status shown is the new one.
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Cronofy"),
+                "message": message,
+                "type": kind,
+                "sticky": kind in ("danger", "warning"),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
