@@ -1,0 +1,61 @@
+"""Point the demo database's main company at the local Cronofy simulator.
+
+Run by scripts/run inside ``odoo-bin shell`` (``env`` is given), with the
+simulator's base URL in HRC_SIMULATOR_URL. It configures the company's Cronofy
+connection with the simulator's demo credentials unless an admin has entered
+real ones (a connection whose API URL is not loopback is left alone), then tells
+the simulator where to deliver its push notifications. Prints one line saying
+what it did.
+"""
+
+import os
+import sys
+from urllib.parse import urlsplit
+
+sys.path.insert(0, os.environ["HRC_REPO_ROOT"])
+from cronofy_simulator import SimulatorAdmin  # noqa: E402 - the path is set just above
+
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def uses_real_cronofy(connection):
+    configured = connection.client_id or connection.has_client_secret
+    api_host = urlsplit(connection.api_base_url or "").hostname
+    return bool(configured) and api_host not in LOOPBACK_HOSTS
+
+
+def wire(env, simulator_url):
+    admin = SimulatorAdmin(simulator_url)
+    demo = admin.seed_demo()
+    company = env.ref("base.main_company")
+    connection = env["cronofy.connection"]._for_company(company)
+    if uses_real_cronofy(connection):
+        print(f"Cronofy: {company.name} uses real credentials; the simulator is not wired in.")
+        return
+    connection.write(
+        {
+            "datacenter": demo["data_center"],
+            "client_id": demo["client_id"],
+            "client_secret": demo["client_secret"],
+            "embed_public_key": demo["embed_key"],
+            "embed_secret": demo["embed_secret"],
+            "api_access_mode": "internal_application",
+            "internal_app_client_secret": demo["client_secret"],
+            "api_base_url": simulator_url,
+            "app_base_url": simulator_url,
+        }
+    )
+    # The embed carries this company's tenant; link it to the demo OU as the
+    # embedded sign-up would.
+    units = {unit["id"]: unit for unit in admin.organizational_units()}
+    if connection.tenant_id not in units[demo["organizational_unit_id"]]["tenant_ids"]:
+        admin.link_tenant(demo["organizational_unit_id"], connection.tenant_id)
+    admin.set_webhook_urls(demo["application_id"], [connection.webhook_url])
+    env.cr.commit()  # pylint: disable=invalid-commit - a one-off set-up script, not a request
+    print(
+        f"Cronofy: {company.name} wired to the simulator at {simulator_url}; "
+        f"notifications go to {connection.webhook_url}"
+    )
+
+
+wire(env, os.environ["HRC_SIMULATOR_URL"])  # noqa: F821 - env is provided by odoo-bin shell
