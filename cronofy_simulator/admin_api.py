@@ -5,7 +5,9 @@ inspects what happened (requests, tokens, webhook deliveries, API calls) and inj
 It has no authentication: the simulator is meant for loopback only.
 """
 
-from . import oauth, records, scheduling, seed
+import time
+
+from . import clock, oauth, records, scheduling, seed
 from .availability import free_slots
 from .clock import iso_utc
 from .clock import now as clock_now
@@ -13,6 +15,7 @@ from .ids import new_secret
 from .web import HttpError, json_response
 
 MAX_WAIT_SECONDS = 60.0
+MAX_CLOCK_OFFSET = 100 * 366 * 86400
 
 
 def _not_found(what):
@@ -34,6 +37,8 @@ def register(router, sim):
     add("PATCH", "/config", patch_config)
     add("POST", "/seed/<name>", apply_seed)
     add("GET", "/state", dump_state)
+    add("GET", "/clock", get_clock)
+    add("POST", "/clock", move_clock)
 
     add("GET", "/applications", list_applications)
     add("POST", "/applications", create_application)
@@ -113,6 +118,48 @@ def dump_state(sim, request):
         return json_response(data)
 
 
+def _clock_view(data):
+    return {"now": iso_utc(clock_now(data)), "offset_seconds": round(clock.offset(data), 3)}
+
+
+def get_clock(sim, request):
+    with sim.store.read() as data:
+        return json_response(_clock_view(data))
+
+
+def move_clock(sim, request):
+    """Move business time: exactly one of ``advance_seconds`` (may be negative), ``set`` (an ISO
+    8601 instant; the clock keeps ticking from there) or ``reset: true`` (back to real time)."""
+    spec = request.json()
+    actions = [key for key in ("advance_seconds", "set", "reset") if key in spec]
+    unknown = sorted(set(spec) - {"advance_seconds", "set", "reset"})
+    if unknown or len(actions) != 1:
+        errors = {key: "unknown field" for key in unknown}
+        if len(actions) != 1:
+            errors["clock"] = "give exactly one of advance_seconds, set, reset"
+        raise _invalid(errors)
+    action, value = actions[0], spec[actions[0]]
+    if action == "advance_seconds" and (
+        isinstance(value, bool) or not isinstance(value, int | float)
+    ):
+        raise _invalid({"advance_seconds": "must be a number of seconds"})
+    if action == "set" and clock.parse_iso(value) is None:
+        raise _invalid({"set": "must be an ISO 8601 instant with a time zone, e.g. ...Z"})
+    if action == "reset" and value is not True:
+        raise _invalid({"reset": "must be true"})
+    with sim.store.write() as data:
+        if action == "advance_seconds":
+            offset = clock.offset(data) + value
+        elif action == "set":
+            offset = clock.parse_iso(value) - time.time()
+        else:
+            offset = 0
+        if not abs(offset) <= MAX_CLOCK_OFFSET:  # also refuses NaN
+            raise _invalid({action: "the clock may move at most 100 years from real time"})
+        clock.set_offset(data, offset)
+        return json_response(_clock_view(data))
+
+
 # -- applications, OUs, hosts, templates -------------------------------------------------------
 
 
@@ -169,7 +216,7 @@ def add_client_secret(sim, request, application_id):
         application = _application_or_404(data, application_id)
         if any(s["secret"] == secret for s in application["client_secrets"]):
             raise _invalid({"secret": "already present"})
-        application["client_secrets"].append(records.secret_entry(secret))
+        application["client_secrets"].append(records.secret_entry(secret, clock_now(data)))
         return json_response(application, 201)
 
 
@@ -285,7 +332,7 @@ def get_request(sim, request, request_id):
 def request_slots(sim, request, request_id):
     with sim.store.read() as data:
         record = _request_or_404(data, request_id)
-        return json_response({"slots": free_slots(data, record, sim.config, clock_now())})
+        return json_response({"slots": free_slots(data, record, sim.config, clock_now(data))})
 
 
 def _transition(sim, request, request_id, action):
@@ -293,8 +340,8 @@ def _transition(sim, request, request_id, action):
     metadata = dict(spec.get("metadata") or {})
     if "correlation_id" in spec:
         metadata["correlation_id"] = spec["correlation_id"]
-    now = clock_now()
     with sim.store.write() as data:
+        now = clock_now(data)
         record = _request_or_404(data, request_id)
         try:
             if action in ("choose", "reschedule"):
@@ -365,8 +412,8 @@ def oauth_authorize(sim, request):
 
 
 def list_tokens(sim, request):
-    now = clock_now()
     with sim.store.read() as data:
+        now = clock_now(data)
         tokens = []
         for token in data["oauth_tokens"].values():
             grant = data["oauth_grants"].get(token["grant_id"], {})
@@ -390,8 +437,8 @@ def expire_tokens(sim, request):
     """Expire one access token (``access_token``) or, without a body, all of them."""
     spec = request.json_or_empty()
     wanted = spec.get("access_token")
-    now = clock_now()
     with sim.store.write() as data:
+        now = clock_now(data)
         if wanted is not None and wanted not in data["oauth_tokens"]:
             raise _not_found("access token")
         count = 0

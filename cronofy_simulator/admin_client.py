@@ -57,6 +57,23 @@ class SimulatorAdmin:
     def state(self):
         return self._call("GET", "/state")
 
+    # the simulated clock
+    def clock(self):
+        """``{"now": ISO, "offset_seconds": n}``: the simulator's business time."""
+        return self._call("GET", "/clock")
+
+    def advance_clock(self, seconds):
+        """Move business time forward (negative: back) by ``seconds``."""
+        return self._call("POST", "/clock", json={"advance_seconds": seconds})
+
+    def set_clock(self, instant):
+        """Make business time read ``instant`` (ISO 8601, e.g. ``2030-01-01T09:00:00Z``) now."""
+        return self._call("POST", "/clock", json={"set": instant})
+
+    def reset_clock(self):
+        """Back to real time."""
+        return self._call("POST", "/clock", json={"reset": True})
+
     # applications, OUs, hosts, templates
     def create_application(self, **spec):
         return self._call("POST", "/applications", json=spec)

@@ -36,7 +36,7 @@ def authenticate(sim, request):
             grant = data["oauth_grants"].get(access["grant_id"])
             if access["revoked"] or grant is None or grant["revoked"]:
                 raise _unauthorized()
-            if access["expires_at"] <= clock_now():
+            if access["expires_at"] <= clock_now(data):
                 raise _unauthorized()
             if SCHEDULER_SCOPE not in grant["scope"].split():
                 raise HttpError(empty_response(403))

@@ -46,6 +46,11 @@ class SimulatorApp:
         """Where links point: the configured public URL or the address we listen on."""
         return self.config.public_base_url or self.listen_base_url
 
+    def now(self):
+        """Business time: real time plus the simulated clock's offset (clock.py)."""
+        with self.store.read() as data:
+            return clock_now(data)
+
     def start(self):
         self._stopping.clear()
         self.webhooks.start()
@@ -118,7 +123,7 @@ class SimulatorApp:
 
     def _record_call(self, request, response):
         entry = {
-            "at": iso_utc(clock_now()),
+            "at": iso_utc(self.now()),
             "method": request.method,
             "path": request.path,
             "route": request.route_name,

@@ -77,7 +77,7 @@ def booking_page(sim, request):
             state == "complete" and request.query.get("reschedule") == "true"
         )
         if wants_slots and request.query.get("decline") != "true":
-            slots = availability.free_slots(data, record, sim.config, clock_now())
+            slots = availability.free_slots(data, record, sim.config, clock_now(data))
         booked = (
             scheduling.local_time_label(record["event_start"], record["tzid"])
             if record["event_start"] is not None
@@ -130,8 +130,8 @@ def booking_submit(sim, request):
     token = request.path_params["token"]
     form = request.form()
     action = form.get("action")
-    now = clock_now()
     with sim.store.write() as data:
+        now = clock_now(data)
         record = scheduling.find_by_token(data, token)
         if record is None:
             return error_page("Link not found", "This scheduling link does not exist.", 404)

@@ -127,7 +127,7 @@ def create(sim, request):
                 }
             ],
             metadata={"correlation_id": correlation_id} if correlation_id else None,
-            now=clock_now(),
+            now=clock_now(data),
         )
         result = scheduling.view(sim.base_url, record)
     return json_response({"scheduling_request": result})

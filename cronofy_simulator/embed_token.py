@@ -45,26 +45,37 @@ def verify(data, token, audience, config):
             audience=audience,
             issuer=application["embed_key"],
             leeway=config.embed_clock_skew,
-            options={"require": ["exp", "iat", "iss", "aud"], "verify_iat": False},
+            # Times are checked below against the simulated clock, not PyJWT's real one.
+            options={
+                "require": ["exp", "iat", "iss", "aud"],
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+            },
         )
     except jwt.InvalidSignatureError:
         raise EmbedTokenError(
             "bad_signature", "The signature does not match the embed secret."
         ) from None
-    except jwt.ExpiredSignatureError:
-        raise EmbedTokenError("expired", "The embed token has expired.") from None
     except jwt.InvalidAudienceError:
         raise EmbedTokenError("wrong_audience", f"The aud claim must be {audience!r}.") from None
     except jwt.MissingRequiredClaimError as error:
         raise EmbedTokenError("missing_claim", f"The {error.claim} claim is required.") from None
     except jwt.PyJWTError as error:
         raise EmbedTokenError("invalid", f"The embed token is invalid: {error}.") from None
-    now = clock_now()
+    now = clock_now(data)
     issued_at, expires_at = claims.get("iat"), claims.get("exp")
-    if not isinstance(issued_at, int | float) or not isinstance(expires_at, int | float):
+    not_before = claims.get("nbf")
+    if not all(isinstance(v, int | float) for v in (issued_at, expires_at)):
         raise EmbedTokenError("invalid", "iat and exp must be numbers.")
+    if expires_at <= now - config.embed_clock_skew:
+        raise EmbedTokenError("expired", "The embed token has expired.")
     if issued_at > now + config.embed_clock_skew:
         raise EmbedTokenError("issued_in_future", "The iat claim is in the future.")
+    if not_before is not None and (
+        not isinstance(not_before, int | float) or not_before > now + config.embed_clock_skew
+    ):
+        raise EmbedTokenError("not_yet_valid", "The nbf claim is not a number or is in the future.")
     if expires_at - issued_at > config.embed_max_lifetime:
         raise EmbedTokenError("lifetime_too_long", "exp is too far after iat.")
     return application, claims

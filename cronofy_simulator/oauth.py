@@ -126,7 +126,7 @@ def issue_code(sim, data, application, redirect_uri, scope, ou_id):
         "redirect_uri": redirect_uri,
         "scope": scope,
         "ou_id": ou_id,
-        "expires_at": clock_now() + sim.config.authorization_code_ttl,
+        "expires_at": clock_now(data) + sim.config.authorization_code_ttl,
         "used": False,
         "grant_id": None,
     }
@@ -162,8 +162,8 @@ def _issue_access_token(sim, data, grant):
     data["oauth_tokens"][access_token] = {
         "access_token": access_token,
         "grant_id": grant["id"],
-        "issued_at": clock_now(),
-        "expires_at": clock_now() + sim.config.access_token_ttl,
+        "issued_at": clock_now(data),
+        "expires_at": clock_now(data) + sim.config.access_token_ttl,
         "revoked": False,
     }
     return {
@@ -199,7 +199,7 @@ def token(sim, request):
                 if grant:
                     _revoke_grant(data, grant)
                 raise _token_error("invalid_grant", "authorization code already used")
-            if code["expires_at"] <= clock_now():
+            if code["expires_at"] <= clock_now(data):
                 raise _token_error("invalid_grant", "authorization code expired")
             if params.get("redirect_uri") != code["redirect_uri"]:
                 raise _token_error("invalid_grant", "redirect_uri does not match")
@@ -210,7 +210,7 @@ def token(sim, request):
                 "scope": code["scope"],
                 "refresh_token": new_secret(length=32),
                 "revoked": False,
-                "created_at": clock_now(),
+                "created_at": clock_now(data),
             }
             data["oauth_grants"][grant["id"]] = grant
             code["used"] = True

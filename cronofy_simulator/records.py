@@ -37,8 +37,8 @@ def _urls(spec, key, errors):
     return urls
 
 
-def secret_entry(secret):
-    return {"secret": secret, "active": True, "created_at": clock_now()}
+def secret_entry(secret, created_at):
+    return {"secret": secret, "active": True, "created_at": created_at}
 
 
 def build_organizational_unit(data, spec):
@@ -48,7 +48,7 @@ def build_organizational_unit(data, spec):
         "name": _string(spec, "name", errors, default="Organization"),
         "tenant_ids": [str(t) for t in _string_list(spec, "tenant_ids", errors)],
         "tenant_name": spec.get("tenant_name"),
-        "created_at": clock_now(),
+        "created_at": clock_now(data),
         "created_via": "admin",
     }
     if unit["id"] in data["organizational_units"]:
@@ -76,13 +76,13 @@ def build_application(data, spec):
         "name": _string(spec, "name", errors, default="Simulated application"),
         "ou_id": ou_id,
         "client_id": _string(spec, "client_id", errors) or new_secret(length=32),
-        "client_secrets": [secret_entry(s) for s in secrets],
+        "client_secrets": [secret_entry(s, clock_now(data)) for s in secrets],
         "embed_key": _string(spec, "embed_key", errors) or new_secret("EMB_", 32),
         "embed_secret": _string(spec, "embed_secret", errors) or new_secret("ESK_", 40),
         "data_center": data_center,
         "webhook_urls": _urls(spec, "webhook_urls", errors),
         "redirect_uris": _urls(spec, "redirect_uris", errors),
-        "created_at": clock_now(),
+        "created_at": clock_now(data),
     }
     if application_id in data["applications"]:
         errors["id"] = "already exists"

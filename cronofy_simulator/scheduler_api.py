@@ -202,7 +202,7 @@ def create(sim, request):
             host_subs=host_subs,
             recipients=recipients,
             template_sub=template["sub"] if template else None,
-            now=clock_now(),
+            now=clock_now(data),
         )
         result = scheduling.view(sim.base_url, record)
     return json_response({"scheduling_request": result})
@@ -240,5 +240,5 @@ def cancel(sim, request):
         record = data["scheduling_requests"].get(request_id)
         if record is None or record["ou_id"] != principal["ou_id"]:
             raise HttpError(empty_response(404))  # [U]
-        scheduling.cancel(sim, data, record, now=clock_now(), via="api")
+        scheduling.cancel(sim, data, record, now=clock_now(data), via="api")
     return empty_response(202)

@@ -23,7 +23,7 @@ SEEDS = ("demo",)
 
 def seed_demo(data, webhook_urls=()):
     """Create the demo records (idempotent) and return the credentials to print."""
-    now = clock_now()
+    now = clock_now(data)
     ou_id = DEMO["organizational_unit_id"]
     data["organizational_units"].setdefault(
         ou_id,
@@ -43,7 +43,7 @@ def seed_demo(data, webhook_urls=()):
             "name": "Odoo Recruitment (demo)",
             "ou_id": ou_id,
             "client_id": DEMO["client_id"],
-            "client_secrets": [secret_entry(DEMO["client_secret"])],
+            "client_secrets": [secret_entry(DEMO["client_secret"], now)],
             "embed_key": DEMO["embed_key"],
             "embed_secret": DEMO["embed_secret"],
             "data_center": DEMO["data_center"],

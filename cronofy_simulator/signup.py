@@ -94,7 +94,7 @@ def sign_up_submit(sim, request):
                 or application["name"],
                 "tenant_ids": [str(tenant_id)] if tenant_id is not None else [],
                 "tenant_name": claims.get("tenant_name"),
-                "created_at": clock_now(),
+                "created_at": clock_now(data),
                 "created_via": "embedded_sign_up",
             }
             data["organizational_units"][unit["id"]] = unit

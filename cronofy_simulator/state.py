@@ -23,6 +23,7 @@ COLLECTIONS = (
     "oauth_grants",
     "oauth_tokens",
     "webhook_deliveries",
+    "clock",  # the simulated clock's offset (clock.py)
 )
 
 

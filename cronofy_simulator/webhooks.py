@@ -190,7 +190,7 @@ class WebhookDispatcher:
             "User-Agent": "Cronofy-Simulator",
         }
         started = time.monotonic()
-        attempt = {"at": iso_utc(time.time()), "status_code": None, "error": None}
+        attempt = {"at": iso_utc(self.sim.now()), "status_code": None, "error": None}
         try:
             response = self._session.post(
                 url, data=body, headers=headers, timeout=config.webhook_timeout
