@@ -1,3 +1,5 @@
 from . import test_installation
 from . import test_scheduling_request
 from . import test_connection
+from . import test_oauth
+from . import test_settings_tour

@@ -45,6 +45,11 @@ class CronofySimulatorMixin:
         cls.connection = cls.env["cronofy.connection"]._for_company(cls.company)
         cls.connection.write(cls._demo_connection_values())
 
+    def setUp(self):
+        super().setUp()
+        # Faults outlive a test in the class-level simulator unless used up.
+        self.sim.clear_faults()
+
     @classmethod
     def _demo_connection_values(cls, **overrides):
         demo = cls.demo
@@ -95,12 +100,8 @@ class CronofySimulatorMixin:
         )
 
     def _new_recruiter(self, login, **kwargs):
-        return new_test_user(
-            self.env,
-            login=login,
-            groups="base.group_user,hr_recruitment.group_hr_recruitment_user",
-            **kwargs,
-        )
+        kwargs.setdefault("groups", "base.group_user,hr_recruitment.group_hr_recruitment_user")
+        return new_test_user(self.env, login=login, **kwargs)
 
 
 class CronofyCase(CronofySimulatorMixin, TransactionCase):
