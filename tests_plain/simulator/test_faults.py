@@ -1,6 +1,7 @@
 """Fault injection on API routes and on webhook deliveries."""
 
 import json
+import time
 
 import pytest
 import requests
@@ -43,6 +44,20 @@ def test_hang_makes_the_client_time_out(sim, demo, http):
             headers=api_headers(demo["client_secret"]),
             timeout=0.3,
         )
+
+
+def test_a_client_that_gave_up_is_not_reported_as_a_server_error(sim, demo, http, capfd):
+    sim.admin.add_fault("scheduling_requests.query", "hang", seconds=0.3)
+    with pytest.raises(requests.Timeout):
+        http.post(
+            f"{sim.base_url}/v1/scheduling_requests/query",
+            json={},
+            headers=api_headers(demo["client_secret"]),
+            timeout=0.1,
+        )
+    time.sleep(0.6)  # the simulator answers the closed connection meanwhile
+    assert "Traceback" not in capfd.readouterr().err
+    assert sim.admin.health()["status"] == "ok"
 
 
 def test_disconnect_closes_without_answer(sim, demo, http):
