@@ -356,18 +356,35 @@ def parse_scheduling_request(value: Any, path: str = "scheduling_request") -> Sc
 
 # --- notifications ----------------------------------------------------------------------
 
-DEDUPE_KEY_VERSION = "v1"
+DEDUPE_KEY_VERSION = "v2"
 
 
-def dedupe_key(scheduling_request_id: str, notification_type: str, triggered_at: datetime) -> str:
+def dedupe_key(
+    scheduling_request_id: str,
+    notification_type: str,
+    triggered_at: datetime,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> str:
     """Stable identity of one logical notification, for the inbox's unique index.
 
-    sha256 over (version, scheduling_request_id, type, triggered_at in canonical UTC
-    form), as the contract suggests (§3.5). Two deliveries of the same notification
-    share a key even if the timestamp is spelt differently (``Z`` vs ``+00:00``).
-    The version tag lets the recipe change without colliding with old keys.
+    sha256 over (version, scheduling_request_id, type, triggered_at, and the booked
+    slot's start and end when given, all in canonical UTC form). The contract
+    suggests the first three (§3.5), but triggered_at has one-second precision, so
+    two reschedules of one request within a second would share a key and the second
+    would be dropped as a duplicate; the slot tells them apart. Two deliveries of the
+    same notification share a key even if a timestamp is spelt differently (``Z`` vs
+    ``+00:00``). The version tag lets the recipe change without colliding with old
+    keys.
     """
-    parts = (DEDUPE_KEY_VERSION, scheduling_request_id, notification_type, format_utc(triggered_at))
+    slot = [format_utc(moment) if moment else "" for moment in (start, end)]
+    parts = (
+        DEDUPE_KEY_VERSION,
+        scheduling_request_id,
+        notification_type,
+        format_utc(triggered_at),
+        *slot,
+    )
     # JSON-encoding the tuple keeps the boundaries unambiguous: no id or type can be
     # crafted so that two different tuples produce the same text.
     material = json.dumps(parts, ensure_ascii=True, separators=(",", ":"))
@@ -393,7 +410,13 @@ def parse_notification_payload(payload: Any) -> SchedulingRequestNotification:
         type=type_,
         triggered_at=triggered_at,
         scheduling_request=request,
-        dedupe_key=dedupe_key(request.scheduling_request_id, type_, triggered_at),
+        dedupe_key=dedupe_key(
+            request.scheduling_request_id,
+            type_,
+            triggered_at,
+            request.event.start.time if request.event and request.event.start else None,
+            request.event.end.time if request.event and request.event.end else None,
+        ),
         extra=freeze(extra),
         raw=freeze(root),
     )

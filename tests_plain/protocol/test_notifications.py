@@ -227,6 +227,23 @@ def test_key_changes_with_identity(change):
     )
 
 
+def test_reschedules_within_one_second_keep_distinct_keys():
+    def rescheduled_to(start, end):
+        def change(payload):
+            payload["notification"]["type"] = "scheduling_request_rescheduled"
+            payload["scheduling_request"]["event"]["start"] = {"time": start, "tzid": "Etc/UTC"}
+            payload["scheduling_request"]["event"]["end"] = {"time": end, "tzid": "Etc/UTC"}
+
+        return parse_notification(body(mutated(change)))
+
+    first = rescheduled_to("2025-01-20T10:00:00Z", "2025-01-20T10:30:00Z")
+    second = rescheduled_to("2025-01-21T10:00:00Z", "2025-01-21T10:30:00Z")
+    again = rescheduled_to("2025-01-20T10:00:00+00:00", "2025-01-20T10:30:00Z")
+    assert first.triggered_at == second.triggered_at
+    assert first.dedupe_key != second.dedupe_key
+    assert first.dedupe_key == again.dedupe_key
+
+
 def test_key_is_unambiguous():
     t = datetime(2025, 1, 1, tzinfo=UTC)
     assert dedupe_key("a,b", "c", t) != dedupe_key("a", "b,c", t)
