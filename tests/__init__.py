@@ -3,3 +3,4 @@ from . import test_scheduling_request
 from . import test_connection
 from . import test_oauth
 from . import test_settings_tour
+from . import test_concurrent_refresh
