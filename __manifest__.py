@@ -23,6 +23,7 @@
         "security/cronofy_security.xml",
         "views/cronofy_connection_views.xml",
         "views/res_config_settings_views.xml",
+        "views/cronofy_embed_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",
@@ -30,6 +31,9 @@
         "demo/hr_applicant_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "hr_recruitment_cronofy/static/src/embed_scheduler/*",
+        ],
         "web.assets_tests": [
             "hr_recruitment_cronofy/static/tests/tours/cronofy_settings_tour.js",
         ],

@@ -2,3 +2,8 @@ from . import cronofy_scheduling_request
 from . import hr_applicant
 from . import cronofy_connection
 from . import res_config_settings
+from . import cronofy_connection_embed
+from . import res_config_settings_embed
+from . import mail_compose_message
+from . import hr_applicant_scheduling_link
+from . import cronofy_scheduling_request_embed
