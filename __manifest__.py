@@ -36,6 +36,7 @@
         ],
         "web.assets_tests": [
             "hr_recruitment_cronofy/static/tests/tours/cronofy_settings_tour.js",
+            "hr_recruitment_cronofy/static/tests/tours/cronofy_embed_tour.js",
         ],
     },
     "installable": True,

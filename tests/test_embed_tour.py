@@ -1,0 +1,45 @@
+"""End to end in Chromium: applicant -> Send scheduling link -> embed -> email sent."""
+
+from odoo.tests import tagged
+
+from .common import CronofyHttpCase
+from .embed_common import EmbedFixtures
+
+
+@tagged("post_install", "-at_install")
+class TestEmbedTour(EmbedFixtures, CronofyHttpCase):
+    def test_recruiter_sends_a_link_created_in_the_embedded_scheduler(self):
+        self.start_tour(
+            f"/odoo/hr.applicant/{self.applicant.id}",
+            "hr_recruitment_cronofy_embed_tour",
+            login="hrc_embed_recruiter",
+        )
+        request = self.applicant.cronofy_request_ids
+        self.assertEqual(len(request), 1)
+        self.assertEqual(request.origin, "embed")
+        self.assertEqual(request.user_id, self.recruiter)
+        (sim_request,) = self.sim.scheduling_requests()
+        self.assertEqual(request.cronofy_id, sim_request["scheduling_request_id"])
+        self.assertEqual(sim_request["recipients"][0]["email"], "ada@example.com")
+        self.assertIn("Embedded Test Engineer", sim_request["summary"])
+        (mail,) = self.env["mail.mail"].sudo().search(
+            [("model", "=", "hr.applicant"), ("res_id", "=", self.applicant.id)]
+        )
+        self.assertIn(request.candidate_url.replace("&", "&amp;"), mail.body_html)
+        self.assertNotIn("scheduling-link.invalid", mail.body_html)
+
+    def test_cancelling_the_embedded_scheduler_sends_nothing(self):
+        messages_before = self.applicant.message_ids
+        self.start_tour(
+            f"/odoo/hr.applicant/{self.applicant.id}",
+            "hr_recruitment_cronofy_embed_cancel_tour",
+            login="hrc_embed_recruiter",
+        )
+        self.assertFalse(self.applicant.cronofy_request_ids)
+        self.assertFalse(self.sim.scheduling_requests())
+        self.assertFalse(
+            self.env["mail.mail"].sudo().search(
+                [("model", "=", "hr.applicant"), ("res_id", "=", self.applicant.id)]
+            )
+        )
+        self.assertEqual(self.applicant.message_ids, messages_before)
