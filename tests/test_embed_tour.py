@@ -22,8 +22,10 @@ class TestEmbedTour(EmbedFixtures, CronofyHttpCase):
         self.assertEqual(request.cronofy_id, sim_request["scheduling_request_id"])
         self.assertEqual(sim_request["recipients"][0]["email"], "ada@example.com")
         self.assertIn("Embedded Test Engineer", sim_request["summary"])
-        (mail,) = self.env["mail.mail"].sudo().search(
-            [("model", "=", "hr.applicant"), ("res_id", "=", self.applicant.id)]
+        (mail,) = (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("model", "=", "hr.applicant"), ("res_id", "=", self.applicant.id)])
         )
         self.assertIn(request.candidate_url.replace("&", "&amp;"), mail.body_html)
         self.assertNotIn("scheduling-link.invalid", mail.body_html)
@@ -38,8 +40,8 @@ class TestEmbedTour(EmbedFixtures, CronofyHttpCase):
         self.assertFalse(self.applicant.cronofy_request_ids)
         self.assertFalse(self.sim.scheduling_requests())
         self.assertFalse(
-            self.env["mail.mail"].sudo().search(
-                [("model", "=", "hr.applicant"), ("res_id", "=", self.applicant.id)]
-            )
+            self.env["mail.mail"]
+            .sudo()
+            .search([("model", "=", "hr.applicant"), ("res_id", "=", self.applicant.id)])
         )
         self.assertEqual(self.applicant.message_ids, messages_before)
