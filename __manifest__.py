@@ -9,7 +9,7 @@
     "website": "https://github.com/hr-recruitment-cronofy/hr_recruitment_cronofy",
     "maintainers": [],
     "development_status": "Alpha",
-    "depends": ["hr_recruitment", "calendar", "mail"],
+    "depends": ["hr_recruitment", "calendar", "mail", "base_automation"],
     "external_dependencies": {
         # PyPI names, as Odoo 18 checks them with importlib.metadata.
         "python": ["PyJWT>=2.8", "Authlib>=1.6,<1.7"],
@@ -24,11 +24,15 @@
         "views/cronofy_connection_views.xml",
         "views/res_config_settings_views.xml",
         "views/cronofy_embed_views.xml",
+        "security/cronofy_scheduling_template_security.xml",
+        "data/cronofy_automation_data.xml",
+        "views/cronofy_scheduling_template_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",
         "demo/hr_job_demo.xml",
         "demo/hr_applicant_demo.xml",
+        "demo/cronofy_scheduling_template_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

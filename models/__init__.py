@@ -7,3 +7,9 @@ from . import res_config_settings_embed
 from . import mail_compose_message
 from . import hr_applicant_scheduling_link
 from . import cronofy_scheduling_request_embed
+from . import cronofy_scheduling_template
+from . import hr_recruitment_stage
+from . import cronofy_rate_limiter
+from . import cronofy_connection_rate_limit
+from . import cronofy_scheduling_request_automation
+from . import hr_applicant_automation

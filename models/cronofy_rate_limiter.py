@@ -1,0 +1,102 @@
+"""Cronofy's per-application rate limits (50 requests/s, 500/min; contract: DOC-RATE),
+kept in PostgreSQL so that every cron worker of every Odoo server shares one budget.
+
+Each limiter row is one Cronofy application; its calls are logged with the database
+clock (``clock_timestamp()``, the same clock for every worker). A worker reserves a call
+while holding the limiter row lock, in a short cursor of its own that commits at once:
+the sliding-window check and the reservation are atomic across workers and never wait
+on a slow HTTP call.
+"""
+
+from odoo import api, fields, models
+
+# Cronofy counts calls when they arrive; a call reserved just inside a window can arrive
+# a little later. The windows are therefore slightly longer than Cronofy's, so network
+# jitter does not turn a reserved call into a 429 (which would still be retried).
+WINDOW_MARGIN_SECONDS = {1: 0.25, 60: 1.0}
+DEFAULT_LIMITS = {1: 50, 60: 500}
+LIMIT_PARAMETERS = {
+    1: "hr_recruitment_cronofy.rate_limit_per_second",
+    60: "hr_recruitment_cronofy.rate_limit_per_minute",
+}
+
+
+class CronofyRateLimiter(models.Model):
+    _name = "cronofy.rate.limiter"
+    _description = "Cronofy API Rate Limiter"
+    _log_access = False
+
+    key = fields.Char(required=True, readonly=True, help="One Cronofy application.")
+
+    _sql_constraints = [("key_unique", "unique(key)", "One limiter per Cronofy application.")]
+
+    @api.model
+    def _limits(self):
+        """``{window seconds: max calls}``; Cronofy support can raise the defaults, so an
+        admin can too (system parameters)."""
+        params = self.env["ir.config_parameter"].sudo()
+        limits = {}
+        for window, default in DEFAULT_LIMITS.items():
+            try:
+                limits[window] = int(params.get_param(LIMIT_PARAMETERS[window], default))
+            except ValueError:
+                limits[window] = default
+        return limits
+
+    @api.model
+    def _reserve(self, key):
+        """Reserve one call for the application ``key``. Returns 0.0 when reserved, or
+        the seconds to wait before a call can be reserved (nothing is reserved then)."""
+        limits = self._limits()
+        longest = max(window + WINDOW_MARGIN_SECONDS[window] for window in limits)
+        with self.env.registry.cursor() as cr:
+            cr.execute(
+                "INSERT INTO cronofy_rate_limiter (key) VALUES (%s) ON CONFLICT (key) DO NOTHING",
+                [key],
+            )
+            cr.execute(
+                "SELECT id, extract(epoch FROM clock_timestamp()) "
+                "FROM cronofy_rate_limiter WHERE key = %s FOR UPDATE",
+                [key],
+            )
+            limiter_id, now = cr.fetchone()
+            now = float(now)
+            wait = 0.0
+            for window, max_calls in limits.items():
+                if max_calls <= 0:
+                    continue
+                span = window + WINDOW_MARGIN_SECONDS[window]
+                # The max_calls-th most recent call in the window must leave it first.
+                cr.execute(
+                    "SELECT sent_at FROM cronofy_rate_limiter_call "
+                    "WHERE limiter_id = %s AND sent_at > %s "
+                    "ORDER BY sent_at DESC OFFSET %s LIMIT 1",
+                    [limiter_id, now - span, max_calls - 1],
+                )
+                row = cr.fetchone()
+                if row:
+                    wait = max(wait, row[0] + span - now)
+            if wait > 0:
+                return wait
+            cr.execute(
+                "INSERT INTO cronofy_rate_limiter_call (limiter_id, sent_at) VALUES (%s, %s)",
+                [limiter_id, now],
+            )
+            cr.execute(
+                "DELETE FROM cronofy_rate_limiter_call WHERE limiter_id = %s AND sent_at < %s",
+                [limiter_id, now - longest],
+            )
+        return 0.0
+
+
+class CronofyRateLimiterCall(models.Model):
+    _name = "cronofy.rate.limiter.call"
+    _description = "Cronofy API Call (rate window)"
+    _log_access = False
+
+    limiter_id = fields.Many2one(
+        "cronofy.rate.limiter", required=True, ondelete="cascade", index=True
+    )
+    sent_at = fields.Float(
+        required=True, help="Seconds since the epoch, from the database clock.", index=True
+    )
