@@ -236,6 +236,7 @@ class CronofySchedulingRequest(models.Model):
     def _schedule_next_run(self, wait=None):
         cron = self.env.ref("hr_recruitment_cronofy.ir_cron_cronofy_automation_queue")
         now = fields.Datetime.now()
+        self.env.flush_all()
         if wait is not None:
             cron._trigger(now + timedelta(seconds=wait))
             return
@@ -251,6 +252,8 @@ class CronofySchedulingRequest(models.Model):
 
     @api.model
     def _claim(self, query):
+        # Raw SQL sees only what was flushed (writes earlier in this transaction).
+        self.env.flush_all()
         self.env.cr.execute(query, [fields.Datetime.now()])
         row = self.env.cr.fetchone()
         return self.sudo().browse(row[0]) if row else None
@@ -359,6 +362,7 @@ class CronofySchedulingRequest(models.Model):
         """Record the link, mail it, or (when the applicant was refused meanwhile) keep
         the id only to cancel it at Cronofy."""
         self.ensure_one()
+        self.env.flush_all()
         self.env.cr.execute(
             "SELECT state FROM cronofy_scheduling_request WHERE id = %s FOR UPDATE", [self.id]
         )
@@ -535,6 +539,7 @@ class CronofySchedulingRequest(models.Model):
         timeout). Cronofy may have created them and offers no search by our data
         (contract 4.4 [U]), so they are never re-created blindly."""
         cutoff = fields.Datetime.now() - IN_FLIGHT_LEASE
+        self.env.flush_all()
         self.env.cr.execute(CLAIM_INTERRUPTED_SQL, [cutoff])
         for (request_id,) in self.env.cr.fetchall():
             request = self.sudo().browse(request_id)

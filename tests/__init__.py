@@ -7,3 +7,4 @@ from . import test_concurrent_refresh
 from . import test_embed_routes
 from . import test_composer_scheduling_link
 from . import test_embed_tour
+from . import test_stage_automation
