@@ -7,7 +7,10 @@ import contextlib
 from datetime import timedelta
 from unittest.mock import patch
 
+import psycopg2
+
 from odoo import fields
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -177,7 +180,7 @@ class TestStageAutomation(StageAutomationCase):
         applicant = self._applicants()
         applicant.stage_id = self.auto_stage
         values = applicant._cronofy_queued_request_values(self.template)
-        with mute_logger("odoo.sql_db"), self.assertRaises(Exception) as caught:
+        with mute_logger("odoo.sql_db"), self.assertRaises(psycopg2.IntegrityError) as caught:
             with self.env.cr.savepoint():
                 self.Request.create(values)
         self.assertIn("one_open_per_template", str(caught.exception))
@@ -326,7 +329,7 @@ class TestStageAutomation(StageAutomationCase):
         self.assertFalse(self._create_calls())
 
     def test_malformed_cronofy_template_id_is_refused(self):
-        with self.assertRaises(Exception):
+        with self.assertRaises(ValidationError):
             self.template.cronofy_template_id = "30 minute interview"
 
     def test_company_not_connected(self):
