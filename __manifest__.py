@@ -41,6 +41,7 @@
         "web.assets_tests": [
             "hr_recruitment_cronofy/static/tests/tours/cronofy_settings_tour.js",
             "hr_recruitment_cronofy/static/tests/tours/cronofy_embed_tour.js",
+            "hr_recruitment_cronofy/static/tests/tours/cronofy_stage_automation_tour.js",
         ],
     },
     "installable": True,

@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL, sql
 
 from ..cronofy_protocol import (
     NO_RETRY,
@@ -124,15 +125,20 @@ class CronofySchedulingRequest(models.Model):
     )
 
     def init(self):
-        super().init()
+        res = super().init()
         # The guard rail "one open link per applicant and template" as a constraint the
         # database enforces for every worker and every transaction.
-        states = ", ".join(f"'{state}'" for state in OPEN_STATES)
-        self.env.cr.execute(
-            f"CREATE UNIQUE INDEX IF NOT EXISTS {ONE_OPEN_INDEX} "  # noqa: S608 - constants
-            "ON cronofy_scheduling_request (applicant_id, template_id) "
-            f"WHERE template_id IS NOT NULL AND state IN ({states})"
-        )
+        if not sql.index_exists(self.env.cr, ONE_OPEN_INDEX):
+            self.env.cr.execute(
+                SQL(
+                    "CREATE UNIQUE INDEX %s ON cronofy_scheduling_request "
+                    "(applicant_id, template_id) "
+                    "WHERE template_id IS NOT NULL AND state IN %s",
+                    SQL.identifier(ONE_OPEN_INDEX),
+                    OPEN_STATES,
+                )
+            )
+        return res
 
     # ------------------------------------------------------------------
     # Chatter: a queued job is not news; its outcome is.

@@ -8,3 +8,5 @@ from . import test_embed_routes
 from . import test_composer_scheduling_link
 from . import test_embed_tour
 from . import test_stage_automation
+from . import test_automation_benchmark
+from . import test_stage_automation_tour
