@@ -221,8 +221,11 @@ class HrApplicant(models.Model):
         )
         if not vals_list:
             return Request
+        # flush=False: a flushing savepoint would run the tracking of the whole stage
+        # move now, one query per applicant (it runs at commit anyway). The INSERT is a
+        # single statement, so a conflict leaves nothing half-done in the cache.
         try:
-            with self.env.cr.savepoint():
+            with self.env.cr.savepoint(flush=False):
                 return Request.create(vals_list)
         except psycopg2.errors.UniqueViolation:
             # A concurrent move queued some of them first (the partial unique index
@@ -230,7 +233,7 @@ class HrApplicant(models.Model):
             queued = Request
             for vals in vals_list:
                 try:
-                    with self.env.cr.savepoint():
+                    with self.env.cr.savepoint(flush=False):
                         queued |= Request.create(vals)
                 except psycopg2.errors.UniqueViolation:
                     continue
