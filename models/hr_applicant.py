@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 
 from .cronofy_scheduling_request import OPEN_STATES, STATES
@@ -29,6 +31,14 @@ class HrApplicant(models.Model):
         store=True,
         help="The candidate's self-scheduling link of the current open request. "
         "Use it in mail templates as a placeholder.",
+    )
+    cronofy_scheduling_button = fields.Html(
+        "Scheduling Button",
+        compute="_compute_cronofy_scheduling_button",
+        sanitize=False,
+        help="A 'Choose a time' button linking to the scheduling link, for mail "
+        "templates. Built here, with the link escaped, so that templates need no "
+        "t-att-href and stay usable under restricted template rendering.",
     )
     cronofy_interview_start = fields.Datetime(
         "Interview Time",
@@ -66,10 +76,30 @@ class HrApplicant(models.Model):
             )
             applicant.cronofy_interview_start = current.interview_start or False
 
+    @api.depends("cronofy_scheduling_url")
+    @api.depends_context("lang")
+    def _compute_cronofy_scheduling_button(self):
+        label = self.env._("Choose a time")
+        for applicant in self:
+            url = applicant.cronofy_scheduling_url
+            applicant.cronofy_scheduling_button = url and Markup(
+                '<a href="{url}" target="_blank" rel="noopener" style="background-color: '
+                "#714B67; padding: 10px 16px; text-decoration: none; color: #fff; "
+                'border-radius: 5px; display: inline-block;">{label}</a>'
+            ).format(url=url, label=label)
+
     def mail_allowed_qweb_expressions(self):
-        # Recruiters outside "Mail Template Editor" may keep or type the
-        # scheduling-link placeholder under restricted template rendering.
-        return super().mail_allowed_qweb_expressions() + ("object.cronofy_scheduling_url",)
+        # Recruiters outside "Mail Template Editor" compose under restricted
+        # rendering, which only accepts the plain paths listed here: the
+        # scheduling placeholders and what the shipped invitation mail shows of
+        # the applicant (fields a recruiter can read anyway).
+        return super().mail_allowed_qweb_expressions() + (
+            "object.cronofy_scheduling_url",
+            "object.cronofy_scheduling_button",
+            "object.partner_name",
+            "object.job_id.name",
+            "object.company_id.name",
+        )
 
     def action_open_cronofy_requests(self):
         self.ensure_one()

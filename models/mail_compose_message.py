@@ -21,6 +21,8 @@ from odoo import models
 from odoo.exceptions import UserError
 
 PLACEHOLDER_FIELD = "cronofy_scheduling_url"
+# Computed from the link: must never keep a value computed from the stand-in.
+DERIVED_FIELDS = ["cronofy_scheduling_button"]
 # The .invalid top-level domain can never resolve (RFC 2606): harmless if copied.
 PENDING_LINK = "https://scheduling-link.invalid/created-when-you-send"
 EMBED_CLIENT_ACTION = "hr_recruitment_cronofy.embed_scheduler"
@@ -37,7 +39,7 @@ def _pending_link_in_cache(applicants):
     try:
         yield
     finally:
-        applicants.invalidate_recordset([PLACEHOLDER_FIELD], flush=False)
+        applicants.invalidate_recordset([PLACEHOLDER_FIELD, *DERIVED_FIELDS], flush=False)
 
 
 class MailComposeMessage(models.TransientModel):

@@ -126,9 +126,10 @@ class TestComposerSchedulingLink(EmbedFixtures, CronofyCase):
         self.assertFalse(self._emails_to(self.applicant))
 
     def test_batch_sends_each_applicant_its_own_link(self):
-        # Batch mode renders the raw template at send time; Odoo only lets template
-        # editors do that once the composer has normalised the template's styles.
-        self.recruiter.groups_id += self.env.ref("mail.group_mail_template_editor")
+        # Batch mode renders the raw template at send time in restricted mode for a
+        # recruiter who is not a template editor: the shipped template must use only
+        # the plain placeholders hr.applicant allows.
+        self.assertFalse(self.recruiter.has_group("mail.group_mail_template_editor"))
         first = self._record_link(self.applicant)
         second = self._record_link(self.other_applicant)
         composer = self._composer(self.applicant | self.other_applicant)
@@ -137,6 +138,7 @@ class TestComposerSchedulingLink(EmbedFixtures, CronofyCase):
         (mail_first,) = self._emails_to(self.applicant)
         (mail_second,) = self._emails_to(self.other_applicant)
         self.assertIn(first.candidate_url, mail_first.body_html)
+        self.assertIn(f'href="{first.candidate_url}"', mail_first.body_html)
         self.assertNotIn(second.candidate_url, mail_first.body_html)
         self.assertIn(second.candidate_url, mail_second.body_html)
 

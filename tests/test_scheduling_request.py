@@ -187,12 +187,16 @@ class TestSchedulingRequest(TransactionCase):
             .create(
                 {
                     "subject": "Interview",
-                    "body": '<p>Pick: <t t-out="object.cronofy_scheduling_url"/></p>',
+                    "body": '<p>Pick: <t t-out="object.cronofy_scheduling_url"/></p>'
+                    '<p><t t-out="object.cronofy_scheduling_button">Choose a time</t></p>',
                 }
             )
         )
         rendered = composer._render_field("body", self.applicant.ids)[self.applicant.id]
         self.assertIn(request.candidate_url.replace("&", "&amp;"), rendered)
+        # The button arrives as a link, not as escaped markup.
+        self.assertIn(f'<a href="{request.candidate_url}"', rendered)
+        self.assertNotIn("&lt;a", rendered)
 
     def test_kanban_fields_cost_no_query_per_applicant(self):
         applicants = self.env["hr.applicant"]
