@@ -13,3 +13,4 @@ from . import cronofy_rate_limiter
 from . import cronofy_connection_rate_limit
 from . import cronofy_scheduling_request_automation
 from . import hr_applicant_automation
+from . import applicant_send_mail

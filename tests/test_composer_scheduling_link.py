@@ -2,7 +2,7 @@
 link is missing, the link in the message once it exists, and never an empty link."""
 
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, TransactionCase, tagged
 
 from ..models.mail_compose_message import EMBED_CLIENT_ACTION, PENDING_LINK
 from .common import CronofyCase
@@ -172,3 +172,44 @@ class TestComposerSchedulingLink(EmbedFixtures, CronofyCase):
         self.assertEqual(self.connection._embed_script_url(), "http://127.0.0.1:9/embed.js")
         self.connection.write({"embed_script_url": False, "app_base_url": False})
         self.assertIsNone(self.connection._embed_script_url())
+
+
+@tagged("post_install", "-at_install")
+class TestApplicantSendMailWizard(TransactionCase):
+    """hr_recruitment's multi-applicant "Send Email" wizard cannot create links."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.template = cls.env.ref("hr_recruitment_cronofy.mail_template_schedule_interview")
+        candidates = cls.env["hr.candidate"].create(
+            [
+                {"partner_name": "Linked Lin", "email_from": "lin@example.com"},
+                {"partner_name": "Unlinked Uma", "email_from": "uma@example.com"},
+            ]
+        )
+        cls.linked, cls.unlinked = cls.env["hr.applicant"].create(
+            [{"candidate_id": candidate.id} for candidate in candidates]
+        )
+        cls.env["cronofy.scheduling.request"].create(
+            {"applicant_id": cls.linked.id, "candidate_url": "https://x.example/rts/lin"}
+        )
+
+    def _wizard(self, applicants):
+        return self.env["applicant.send.mail"].create(
+            {"applicant_ids": [(6, 0, applicants.ids)], "template_id": self.template.id}
+        )
+
+    def test_refuses_applicants_without_a_link_and_sends_nothing(self):
+        before = len(self.linked.message_ids) + len(self.unlinked.message_ids)
+        action = self._wizard(self.linked | self.unlinked).action_send()
+        self.assertEqual(action["params"]["type"], "danger")
+        self.assertIn("Unlinked Uma", action["params"]["message"])
+        self.assertNotIn("Linked Lin", action["params"]["message"])
+        self.assertEqual(len(self.linked.message_ids) + len(self.unlinked.message_ids), before)
+
+    def test_sends_when_every_applicant_has_a_link(self):
+        before = len(self.linked.message_ids)
+        action = self._wizard(self.linked).action_send()
+        self.assertNotEqual((action or {}).get("tag"), "display_notification")
+        self.assertGreater(len(self.linked.message_ids), before)

@@ -1,0 +1,38 @@
+from odoo import models
+
+from .mail_compose_message import DERIVED_FIELDS, PLACEHOLDER_FIELD
+
+
+class ApplicantSendMail(models.TransientModel):
+    """hr_recruitment's "Send Email" wizard for several applicants.
+
+    It has no way to create a scheduling link, so it must not send the invitation
+    to applicants who have none: the candidate would get an empty link."""
+
+    _inherit = "applicant.send.mail"
+
+    def action_send(self):
+        self.ensure_one()
+        body = str(self.body or "") + str(self.template_id.body_html or "")
+        uses_link = any(name in body for name in (PLACEHOLDER_FIELD, *DERIVED_FIELDS))
+        missing = uses_link and self.applicant_ids.filtered(
+            lambda applicant: not applicant.cronofy_scheduling_url
+        )
+        if missing:
+            names = ", ".join(missing.mapped(lambda a: a.partner_name or a.display_name))
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "danger",
+                    "sticky": True,
+                    "message": self.env._(
+                        "These applicants have no scheduling link yet, so the e-mail "
+                        "would carry an empty one: %(names)s. Use 'Send scheduling link' "
+                        "on each applicant, or move them to a stage with a Cronofy "
+                        "scheduling template.",
+                        names=names,
+                    ),
+                },
+            }
+        return super().action_send()
