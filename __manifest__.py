@@ -27,6 +27,9 @@
         "security/cronofy_scheduling_template_security.xml",
         "data/cronofy_automation_data.xml",
         "views/cronofy_scheduling_template_views.xml",
+        "security/cronofy_notification_security.xml",
+        "data/cronofy_cron_data.xml",
+        "views/cronofy_notification_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",
@@ -37,8 +40,10 @@
     "assets": {
         "web.assets_backend": [
             "hr_recruitment_cronofy/static/src/embed_scheduler/*",
+            "hr_recruitment_cronofy/static/src/interview_live_update.js",
         ],
         "web.assets_tests": [
+            "hr_recruitment_cronofy/static/tests/tours/cronofy_interview_tour.js",
             "hr_recruitment_cronofy/static/tests/tours/cronofy_settings_tour.js",
             "hr_recruitment_cronofy/static/tests/tours/cronofy_embed_tour.js",
             "hr_recruitment_cronofy/static/tests/tours/cronofy_stage_automation_tour.js",

@@ -1,2 +1,3 @@
 from . import oauth
 from . import embed
+from . import webhook

@@ -1,0 +1,86 @@
+"""Cronofy push notifications: verify, store, answer. Nothing else.
+
+Order matters and is the point of this controller:
+1. unknown company key → 404 (one body for every 404, nothing read);
+2. body over 1 MiB → 413 (at most 1 MiB + 1 byte is ever read);
+3. ``Cronofy-HMAC-SHA256`` checked over the exact raw bytes against every active
+   client secret, in constant time, failing closed → 401, nothing stored;
+4. malformed JSON → 400, nothing stored;
+5. one INSERT into the inbox (a duplicate delivery is a no-op), the processing
+   cron is triggered, 200 with a tiny body.
+Signed content the parser refuses is stored as failed with the parser's reason:
+a valid notification is never lost. Answers never say why beyond the status.
+"""
+
+import logging
+
+from odoo import http
+from odoo.http import request
+
+from ..cronofy_protocol import NotificationParseError, verify_signature
+from ..cronofy_protocol.notifications import DEFAULT_MAX_BODY_BYTES, decode_json_body
+from ..cronofy_protocol.webhook_signature import HEADER_NAME
+from ..models.cronofy_notification import KEPT_HEADERS
+
+_logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = DEFAULT_MAX_BODY_BYTES
+# Set on the werkzeug request so that a retry after a serialization failure
+# (Odoo replays the whole handler) reuses the bytes already read.
+_BODY_ATTRIBUTE = "_cronofy_webhook_body"
+
+
+def _answer(status, **data):
+    return request.make_json_response(data, status=status)
+
+
+def _read_body_once():
+    """At most MAX_BODY_BYTES + 1 bytes of the body, read once per request."""
+    httprequest = request.httprequest
+    body = getattr(httprequest, _BODY_ATTRIBUTE, None)
+    if body is None:
+        body = httprequest.stream.read(MAX_BODY_BYTES + 1)
+        setattr(httprequest, _BODY_ATTRIBUTE, body)
+    return body
+
+
+class CronofyWebhookController(http.Controller):
+    @http.route(
+        "/cronofy/webhook/<string:key>",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+    )
+    def cronofy_webhook(self, key, **_params):
+        connection = request.env["cronofy.connection"]._by_webhook_key(key)
+        if not connection:
+            return _answer(404, status="not_found")
+        httprequest = request.httprequest
+        declared = httprequest.content_length
+        if declared is not None and declared > MAX_BODY_BYTES:
+            return _answer(413, status="too_large")
+        raw_body = _read_body_once()
+        if len(raw_body) > MAX_BODY_BYTES:
+            return _answer(413, status="too_large")
+        signature = httprequest.headers.get(HEADER_NAME)
+        if not verify_signature(raw_body, signature, connection._webhook_secrets()):
+            connection._count_rejected_webhook()
+            _logger.warning(
+                "Cronofy webhook refused for company %s: %s signature (%s bytes from %s)",
+                connection.company_id.id,
+                "invalid" if signature else "missing",
+                len(raw_body),
+                httprequest.remote_addr,
+            )
+            return _answer(401, status="unauthorized")
+        try:
+            payload = decode_json_body(raw_body, max_body_bytes=MAX_BODY_BYTES)
+        except NotificationParseError:
+            return _answer(400, status="bad_request")
+        headers = {
+            name: httprequest.headers[name] for name in KEPT_HEADERS if name in httprequest.headers
+        }
+        request.env["cronofy.notification"].sudo()._store(connection, raw_body, payload, headers)
+        return _answer(200, status="accepted")

@@ -1,0 +1,369 @@
+"""The notification inbox: every verified Cronofy push notification, stored first.
+
+The webhook controller only verifies, stores a row here and answers; nothing is
+processed in the request. The processing cron (``_cron_process_notifications``)
+claims rows with ``FOR UPDATE SKIP LOCKED`` and applies each one in its own
+savepoint, so a crash or a bug loses nothing: the row stays, with its error, and
+can be replayed. Duplicate deliveries collapse onto one row (unique dedupe key).
+"""
+
+import hashlib
+import json
+import logging
+import threading
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..cronofy_protocol import NotificationParseError, parse_notification_payload
+from ..cronofy_protocol.notifications import decode_json_body
+
+_logger = logging.getLogger(__name__)
+
+NOTIFICATION_STATES = [
+    ("received", "Received"),
+    ("processing", "Processing"),
+    ("done", "Done"),
+    ("skipped", "Skipped"),
+    ("orphan", "Orphan"),
+    ("failed", "Failed"),
+]
+SOURCES = [("webhook", "Push notification"), ("reconciler", "Reconciler query")]
+# Only these request headers are kept: enough to audit a delivery, nothing
+# that could carry credentials of ours.
+KEPT_HEADERS = ("Content-Type", "Content-Length", "User-Agent", "Cronofy-HMAC-SHA256")
+BATCH_SIZE = 50
+MAX_BATCHES_PER_RUN = 20
+# Automatic retries of a processing failure (Cronofy unreachable, time still
+# unknown, a bug): back-off doubles from 1 minute; after the last one the row
+# stays failed until an admin replays it.
+MAX_AUTOMATIC_ATTEMPTS = 5
+RETRY_BASE_DELAY = timedelta(minutes=1)
+
+
+class RetryableProcessingError(Exception):
+    """Processing cannot complete now but may later (e.g. time not known yet)."""
+
+
+class CronofyNotification(models.Model):
+    _name = "cronofy.notification"
+    _description = "Cronofy Notification"
+    _order = "received_at desc, id desc"
+    _rec_name = "dedupe_key"
+
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    connection_id = fields.Many2one(
+        "cronofy.connection", readonly=True, ondelete="set null", index="btree_not_null"
+    )
+    source = fields.Selection(SOURCES, required=True, default="webhook", readonly=True)
+    raw_body = fields.Text(readonly=True, help="The exact body Cronofy sent (UTF-8).")
+    headers = fields.Json(readonly=True)
+    dedupe_key = fields.Char(required=True, readonly=True, index=True, copy=False)
+    notification_type = fields.Char("Type", readonly=True)
+    cronofy_request_ref = fields.Char("Cronofy Request ID", readonly=True, index="btree_not_null")
+    correlation_id = fields.Char(readonly=True)
+    triggered_at = fields.Datetime(readonly=True)
+    received_at = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now)
+    state = fields.Selection(
+        NOTIFICATION_STATES, required=True, default="received", index=True, readonly=True
+    )
+    attempts = fields.Integer(readonly=True)
+    next_attempt_at = fields.Datetime(readonly=True)
+    processed_at = fields.Datetime(readonly=True)
+    error = fields.Text(readonly=True)
+    scheduling_request_id = fields.Many2one(
+        "cronofy.scheduling.request",
+        readonly=True,
+        ondelete="set null",
+        index="btree_not_null",
+    )
+    applicant_id = fields.Many2one(related="scheduling_request_id.applicant_id")
+    # Filled by an admin on an orphan: "this notification belongs to ..."
+    match_applicant_id = fields.Many2one(
+        "hr.applicant",
+        "Match to Applicant",
+        help="For an orphan: the applicant this notification is about. A scheduling "
+        "request is created for it when none is chosen.",
+    )
+    match_request_id = fields.Many2one(
+        "cronofy.scheduling.request",
+        "Match to Scheduling Request",
+        domain="[('applicant_id', '=?', match_applicant_id)]",
+    )
+    raw_body_pretty = fields.Text("Body", compute="_compute_raw_body_pretty")
+
+    _sql_constraints = [
+        ("dedupe_key_unique", "unique(dedupe_key)", "This notification is already in the inbox."),
+    ]
+
+    @api.depends("raw_body")
+    def _compute_raw_body_pretty(self):
+        for notification in self:
+            try:
+                body = json.loads(notification.raw_body or "")
+                pretty = json.dumps(body, indent=2, ensure_ascii=False)
+            except ValueError:
+                pretty = notification.raw_body
+            notification.raw_body_pretty = pretty
+
+    # ------------------------------------------------------------------
+    # Intake (called by the webhook controller and the reconciler)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _intake_values(self, raw_body, payload):
+        """Columns for one verified body. Content the parser refuses is kept as a
+        failed row with the parser's reason: a signed notification is never lost."""
+        try:
+            notification = parse_notification_payload(payload)
+        except NotificationParseError as error:
+            return {
+                "dedupe_key": "unparsed-" + hashlib.sha256(raw_body).hexdigest(),
+                "state": "failed",
+                "error": self.env._("Unreadable notification (%(field)s): %(reason)s")
+                % {"field": error.field, "reason": str(error)},
+            }
+        return {
+            "dedupe_key": notification.dedupe_key,
+            "state": "received",
+            "notification_type": notification.type[:128],
+            "cronofy_request_ref": notification.scheduling_request.scheduling_request_id[:256],
+            "correlation_id": (notification.correlation_id or "")[:256] or None,
+            "triggered_at": notification.triggered_at.replace(tzinfo=None),
+        }
+
+    @api.model
+    def _store(self, connection, raw_body, payload, headers=None, source="webhook"):
+        """Insert one row, unless its dedupe key is already there. Returns the new
+        id, or None for a duplicate. Plain SQL ``ON CONFLICT DO NOTHING``: two
+        concurrent deliveries of the same notification race on the unique index,
+        not in Python, and the intake stays a single cheap statement."""
+        values = self._intake_values(raw_body, payload)
+        now = fields.Datetime.now()
+        uid = self.env.uid
+        self.env.cr.execute(
+            """
+            INSERT INTO cronofy_notification (
+                company_id, connection_id, source, raw_body, headers, dedupe_key,
+                notification_type, cronofy_request_ref, correlation_id, triggered_at,
+                received_at, state, attempts, error,
+                create_uid, create_date, write_uid, write_date)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s, %s)
+            ON CONFLICT (dedupe_key) DO NOTHING
+            RETURNING id
+            """,
+            [
+                connection.company_id.id,
+                connection.id,
+                source,
+                raw_body.decode("utf-8"),
+                json.dumps(headers or {}),
+                values["dedupe_key"],
+                values.get("notification_type"),
+                values.get("cronofy_request_ref"),
+                values.get("correlation_id"),
+                values.get("triggered_at"),
+                now,
+                values["state"],
+                values.get("error"),
+                uid,
+                now,
+                uid,
+                now,
+            ],
+        )
+        row = self.env.cr.fetchone()
+        if row and values["state"] == "received":
+            self._trigger_processing()
+        return row[0] if row else None
+
+    @api.model
+    def _trigger_processing(self):
+        cron = self.env.ref(
+            "hr_recruitment_cronofy.ir_cron_cronofy_process_notifications",
+            raise_if_not_found=False,
+        )
+        if cron:
+            cron.sudo()._trigger()
+
+    # ------------------------------------------------------------------
+    # Processing (cron)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_process_notifications(self, batch_size=BATCH_SIZE):
+        """Apply every due notification. Each batch is claimed with SKIP LOCKED (a
+        second worker takes other rows) and committed before the next one."""
+        for _batch in range(MAX_BATCHES_PER_RUN):
+            ids = self._claim_due_ids(batch_size)
+            for notification in self.browse(ids):
+                notification._process_claimed()
+            self._commit_batch()
+            if len(ids) < batch_size:
+                return
+        # More is waiting: run again soon rather than hold the cron worker.
+        self._trigger_processing()
+
+    @api.model
+    def _claim_due_ids(self, limit):
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT id FROM cronofy_notification
+             WHERE state = 'received'
+                OR (state = 'failed' AND next_attempt_at <= (now() at time zone 'UTC'))
+             ORDER BY id
+             LIMIT %s
+               FOR UPDATE SKIP LOCKED
+            """,
+            [limit],
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    def _commit_batch(self):
+        # Crons commit per batch so that finished work survives a later crash and
+        # row locks are released; tests run inside one transaction and cannot.
+        testing = getattr(threading.current_thread(), "testing", False)
+        if not testing and not self.env.registry.in_test_mode():
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    def _process_claimed(self):
+        """Process one claimed row and record the outcome; never raises."""
+        self.ensure_one()
+        attempts = self.attempts + 1
+        try:
+            with self.env.cr.savepoint():
+                state, message, request = self._process()
+        except RetryableProcessingError as error:
+            self._record_failure(attempts, str(error))
+            return
+        except Exception as error:  # noqa: BLE001 - a bug must not block the queue
+            _logger.warning(
+                "Cronofy notification %s failed (attempt %s): %s", self.id, attempts, error
+            )
+            self._record_failure(attempts, f"{type(error).__name__}: {error}")
+            return
+        self.write(
+            {
+                "state": state,
+                "error": message or False,
+                "attempts": attempts,
+                "next_attempt_at": False,
+                "processed_at": fields.Datetime.now(),
+                "scheduling_request_id": request.id if request else self.scheduling_request_id.id,
+            }
+        )
+
+    def _record_failure(self, attempts, message):
+        retry_at = False
+        if attempts < MAX_AUTOMATIC_ATTEMPTS:
+            retry_at = fields.Datetime.now() + RETRY_BASE_DELAY * (2 ** (attempts - 1))
+        self.write(
+            {
+                "state": "failed",
+                "error": message,
+                "attempts": attempts,
+                "next_attempt_at": retry_at,
+                "processed_at": fields.Datetime.now(),
+            }
+        )
+        if retry_at:
+            cron = self.env.ref(
+                "hr_recruitment_cronofy.ir_cron_cronofy_process_notifications",
+                raise_if_not_found=False,
+            )
+            if cron:
+                cron.sudo()._trigger(retry_at)
+
+    def _parsed(self):
+        self.ensure_one()
+        try:
+            payload = decode_json_body((self.raw_body or "").encode("utf-8"))
+            return parse_notification_payload(payload)
+        except NotificationParseError as error:
+            raise UserError(
+                self.env._("Unreadable notification (%(field)s): %(reason)s")
+                % {"field": error.field, "reason": str(error)}
+            ) from None
+
+    def _process(self):
+        """(state, message, scheduling request) for this row."""
+        self.ensure_one()
+        notification = self._parsed()
+        if notification.known_type is None:
+            return (
+                "skipped",
+                self.env._("Unknown notification type %s: stored, not applied.")
+                % notification.type,
+                self.env["cronofy.scheduling.request"],
+            )
+        request = self.scheduling_request_id or self.env[
+            "cronofy.scheduling.request"
+        ]._find_for_notification(notification, self.company_id)
+        if not request:
+            return (
+                "orphan",
+                self.env._(
+                    "No scheduling request of this company matches Cronofy request "
+                    "%(request)s or correlation id %(correlation)s. Match it by hand."
+                )
+                % {
+                    "request": notification.scheduling_request.scheduling_request_id,
+                    "correlation": notification.correlation_id or "-",
+                },
+                request,
+            )
+        state, message = request._apply_cronofy_notification(notification, self.connection_id)
+        return state, message, request
+
+    # ------------------------------------------------------------------
+    # Admin actions
+    # ------------------------------------------------------------------
+
+    def action_replay(self):
+        """Queue the notifications again; the processing cron applies them (it may
+        call Cronofy, which never happens in a user's transaction). Applying twice
+        is harmless: processing is idempotent."""
+        self.write(
+            {"state": "received", "next_attempt_at": False, "error": False, "processed_at": False}
+        )
+        self._trigger_processing()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "message": self.env._(
+                    "%s notification(s) queued; they are applied in a moment.", len(self)
+                ),
+                "type": "info",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def action_match(self):
+        """Attach an orphan to the request (or applicant) an admin picked, then
+        replay it."""
+        for notification in self:
+            request = notification.match_request_id
+            applicant = notification.match_applicant_id
+            if not request and not applicant:
+                raise UserError(self.env._("Choose an applicant or a scheduling request first."))
+            if not request:
+                request = self.env["cronofy.scheduling.request"]._create_from_notification(
+                    notification._parsed(), applicant
+                )
+            if request.company_id != notification.company_id:
+                raise UserError(self.env._("The scheduling request belongs to another company."))
+            if request.cronofy_id and request.cronofy_id != notification.cronofy_request_ref:
+                raise UserError(
+                    self.env._(
+                        "That scheduling request is Cronofy request %(theirs)s, not %(ours)s.",
+                        theirs=request.cronofy_id,
+                        ours=notification.cronofy_request_ref,
+                    )
+                )
+            if not request.cronofy_id:
+                request.cronofy_id = notification.cronofy_request_ref
+            notification.scheduling_request_id = request
+        return self.action_replay()

@@ -1,0 +1,355 @@
+"""A scheduling request's interview: Cronofy notifications applied to the request
+and to one ``calendar.event`` on the applicant.
+
+Rules that make delivery order and duplicates irrelevant:
+
+- a notification is applied only if it is newer than the last one applied,
+  compared on (triggered_at, type rank); equal means duplicate, so nothing
+  happens twice and an older notification never undoes a newer one;
+- the request row is locked (``FOR UPDATE``) while a notification is applied, so
+  concurrent workers apply one at a time and see each other's result;
+- the interview is found through ``calendar.event.cronofy_request_id`` (unique),
+  so a request can never get a second interview.
+"""
+
+import logging
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+
+from ..cronofy_protocol import CronofyError, NotificationType
+from .cronofy_notification import RetryableProcessingError
+from .cronofy_scheduling_request import ALLOWED_TRANSITIONS, BOOKED_STATES
+
+_logger = logging.getLogger(__name__)
+
+STATE_OF_TYPE = {
+    NotificationType.TIME_CHOSEN: "time_chosen",
+    NotificationType.RESCHEDULED: "rescheduled",
+    NotificationType.DECLINED: "declined",
+    NotificationType.CANCELLED: "cancelled",
+}
+# Tie-break for notifications Cronofy stamps with the same second: a booking
+# comes before its reschedule, and either before a decline or cancellation.
+TYPE_RANK = {
+    NotificationType.TIME_CHOSEN: 1,
+    NotificationType.RESCHEDULED: 2,
+    NotificationType.DECLINED: 3,
+    NotificationType.CANCELLED: 4,
+}
+BUS_NOTIFICATION = "hr_recruitment_cronofy/interview_updated"
+
+
+def _naive_utc(moment_time):
+    return moment_time.astimezone(UTC).replace(tzinfo=None)
+
+
+class CronofySchedulingRequest(models.Model):
+    _inherit = "cronofy.scheduling.request"
+
+    last_notification_type = fields.Char(readonly=True)
+    interview_tzid = fields.Char(
+        "Candidate's time zone", readonly=True, help="The zone the time was picked in."
+    )
+    candidate_note = fields.Text(readonly=True, help="What the candidate wrote when booking.")
+    reconciled_at = fields.Datetime(
+        readonly=True, help="When the reconciler last asked Cronofy about this request."
+    )
+    notification_ids = fields.One2many("cronofy.notification", "scheduling_request_id")
+
+    # ------------------------------------------------------------------
+    # Finding the request a notification is about
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _find_for_notification(self, notification, company):
+        """The request (sudo) of ``company`` a notification is about, or an empty
+        recordset: by Cronofy id, then by our correlation id. A signed correlation
+        id naming an applicant of this company but no request (the embed's answer
+        never reached Odoo) gets a request created for it."""
+        Request = self.sudo().with_context(active_test=False)
+        cronofy_id = notification.scheduling_request.scheduling_request_id
+        request = Request.search([("cronofy_id", "=", cronofy_id)], limit=1)
+        correlation_id = notification.correlation_id
+        if not request and correlation_id:
+            request = Request.search(
+                [("correlation_id", "=", correlation_id), ("cronofy_id", "=", False)], limit=1
+            )
+            if request:
+                request.cronofy_id = cronofy_id
+            else:
+                applicant_id = Request._applicant_id_from_correlation_id(correlation_id)
+                applicant = self.env["hr.applicant"].sudo().with_context(active_test=False)
+                applicant = applicant.browse(applicant_id).exists() if applicant_id else applicant
+                if applicant and applicant.company_id == company:
+                    request = Request._create_from_notification(
+                        notification, applicant, correlation_id=correlation_id
+                    )
+        if request and request.company_id != company:
+            return Request.browse()
+        return request
+
+    @api.model
+    def _create_from_notification(self, notification, applicant, correlation_id=None):
+        values = self._values_from_cronofy(notification.scheduling_request)
+        values.update(applicant_id=applicant.id, origin="embed", user_id=applicant.user_id.id)
+        if correlation_id:
+            values["correlation_id"] = correlation_id
+        return self.sudo().create(values)
+
+    # ------------------------------------------------------------------
+    # Applying a notification
+    # ------------------------------------------------------------------
+
+    def _order_key(self):
+        return (
+            self.last_notification_at or fields.Datetime.to_datetime("1970-01-01"),
+            TYPE_RANK.get(self.last_notification_type, 0),
+        )
+
+    @staticmethod
+    def _notification_key(notification):
+        return (_naive_utc(notification.triggered_at), TYPE_RANK[notification.known_type])
+
+    def _is_stale(self, notification):
+        return bool(self.last_notification_at) and (
+            self._notification_key(notification) <= self._order_key()
+        )
+
+    def _lock_row(self):
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT id FROM cronofy_scheduling_request WHERE id = %s FOR UPDATE", [self.id]
+        )
+        self.invalidate_recordset()
+
+    def _apply_cronofy_notification(self, notification, connection):
+        """Apply one parsed notification of a known type. Returns (inbox state,
+        message); raises RetryableProcessingError when the booked time is unknown."""
+        self.ensure_one()
+        request = self.sudo()
+        if request._is_stale(notification):
+            return "skipped", self.env._(
+                "Already applied, or older than the last notification applied."
+            )
+        target_state = STATE_OF_TYPE[notification.known_type]
+        start = end = None
+        if target_state in BOOKED_STATES:
+            start, end = request._booked_moments(notification, connection)
+        request._lock_row()
+        if request._is_stale(notification):
+            return "skipped", self.env._("Another worker applied a newer notification first.")
+        ordering = {
+            "last_notification_at": _naive_utc(notification.triggered_at),
+            "last_notification_type": notification.type,
+        }
+        if target_state not in ALLOWED_TRANSITIONS[request.state]:
+            if target_state == request.state:
+                # e.g. a second decline: nothing left to change.
+                request.write(ordering)
+                return "done", False
+            return "skipped", self.env._(
+                "The scheduling request is %(state)s; %(type)s does not apply to it.",
+                state=request._state_label(request.state),
+                type=notification.type,
+            )
+        values = dict(ordering, **request._link_values(notification.scheduling_request))
+        details = notification.scheduling_request.event
+        note = details and details.scheduler_metadata.captured_data.get("notes")
+        values["candidate_note"] = note if isinstance(note, str) else False
+        if start:
+            values.update(
+                interview_start=_naive_utc(start.time),
+                interview_stop=_naive_utc(end.time),
+                interview_tzid=start.tzid or False,
+            )
+            values["event_id"] = request._upsert_interview(
+                values["interview_start"], values["interview_stop"], details
+            ).id
+        else:
+            request._cancel_interview()
+        request._set_state(target_state, values)
+        request._notify_interview_change()
+        return "done", False
+
+    def _link_values(self, scheduling_request):
+        # The candidate link keeps the correlation id we added at creation.
+        values = self._values_from_cronofy(scheduling_request)
+        values.pop("candidate_url", None)
+        values.pop("cronofy_id", None)
+        return values
+
+    def _booked_moments(self, notification, connection):
+        """(start, end) Moments of the booked slot: from the notification, or
+        queried through the Scheduler API when the notification lacks them."""
+        event = notification.scheduling_request.event
+        if event and event.start and event.end:
+            return event.start, event.end
+        if not connection:
+            raise RetryableProcessingError(
+                self.env._("The notification has no interview time and no connection to ask.")
+            )
+        cronofy_id = notification.scheduling_request.scheduling_request_id
+        try:
+            with connection._scheduler_client() as client:
+                found = client.query_scheduling_requests([cronofy_id])
+        except CronofyError as error:
+            raise RetryableProcessingError(
+                self.env._("Asking Cronofy for the interview time failed: %s", error)
+            ) from None
+        for scheduling_request in found:
+            details = scheduling_request.event
+            if scheduling_request.scheduling_request_id == cronofy_id and details:
+                if details.start and details.end:
+                    return details.start, details.end
+        raise RetryableProcessingError(
+            self.env._(
+                "The interview time of Cronofy request %s is not known yet "
+                "(neither in the notification nor from the Scheduler API).",
+                cronofy_id,
+            )
+        )
+
+    # ------------------------------------------------------------------
+    # The interview (calendar.event)
+    # ------------------------------------------------------------------
+
+    def _interview_partners(self):
+        applicant = self.applicant_id
+        if not applicant.partner_id and applicant.partner_name:
+            # As hr.applicant.action_create_meeting does.
+            applicant.partner_id = self.env["res.partner"].create(
+                {
+                    "is_company": False,
+                    "name": applicant.partner_name,
+                    "email": applicant.email_from,
+                }
+            )
+        return (
+            applicant.partner_id
+            | applicant.user_id.partner_id
+            | applicant.interviewer_ids.partner_id
+            | self.user_id.partner_id
+        )
+
+    def _interview_description(self):
+        links = [
+            (self.env._("Candidate's link"), self.candidate_url),
+            (self.env._("Reschedule"), self.reschedule_url),
+            (self.env._("Decline"), self.decline_url),
+            (self.env._("Cronofy dashboard"), self.dashboard_url),
+        ]
+        items = Markup("").join(
+            Markup('<li>{}: <a href="{}" target="_blank">{}</a></li>').format(label, url, url)
+            for label, url in links
+            if url
+        )
+        intro = self.env._("Booked by the candidate through Cronofy.")
+        return Markup("<p>{}</p><ul>{}</ul>").format(intro, items)
+
+    @staticmethod
+    def _conference_url(details):
+        """[U] Cronofy does not document a conferencing field in webhooks; read the
+        shapes its event API uses (``conferencing.join_url``, a URL location)."""
+        if not details:
+            return False
+        conferencing = details.extra.get("conferencing")
+        if hasattr(conferencing, "get") and isinstance(conferencing.get("join_url"), str):
+            return conferencing["join_url"]
+        location = details.extra.get("location")
+        description = location.get("description") if hasattr(location, "get") else None
+        if isinstance(description, str) and description.startswith("https://"):
+            return description
+        return False
+
+    @staticmethod
+    def _location(details):
+        location = details and details.extra.get("location")
+        description = location.get("description") if hasattr(location, "get") else None
+        if isinstance(description, str) and not description.startswith("https://"):
+            return description
+        return False
+
+    def _upsert_interview(self, start, stop, details):
+        """Create the interview, or move (and restore) the one this request has."""
+        self.ensure_one()
+        # Cronofy has already sent the invitations: Odoo must not mail attendees.
+        Event = (
+            self.env["calendar.event"]
+            .sudo()
+            .with_context(no_mail_to_attendees=True, active_test=False)
+        )
+        event = Event.search([("cronofy_request_id", "=", self.id)], limit=1)
+        values = {"start": start, "stop": stop, "allday": False}
+        video_url = self._conference_url(details)
+        if video_url:
+            values["videocall_location"] = video_url
+        location = self._location(details)
+        if location:
+            values["location"] = location
+        if event:
+            if not event.active:
+                values["active"] = True
+            event.write(values)
+            return event
+        applicant = self.applicant_id
+        values.update(
+            name=(details and details.summary)
+            or self.summary
+            or self.env._("Interview with %s", applicant.partner_name or ""),
+            applicant_id=applicant.id,
+            res_model_id=self.env["ir.model"]._get_id("hr.applicant"),
+            res_id=applicant.id,
+            user_id=(applicant.user_id or self.user_id).id,
+            partner_ids=[fields.Command.set(self._interview_partners().ids)],
+            description=self._interview_description(),
+            cronofy_request_id=self.id,
+        )
+        return Event.create(values)
+
+    def _cancel_interview(self):
+        """Odoo 18 has no cancelled meeting state: the interview is archived (kept,
+        with its history, and restored if the candidate books again) and its
+        meeting activity removed from the recruiter's to-do list."""
+        events = (
+            self.env["calendar.event"]
+            .sudo()
+            .search([("cronofy_request_id", "in", self.ids), ("active", "=", True)])
+        )
+        if events:
+            events.activity_ids.unlink()
+            events.with_context(no_mail_to_attendees=True).write({"active": False})
+
+    def _notify_interview_change(self):
+        """Tell open applicant views to reload (the static/src service listens).
+        Sent to the interviewer group, which every recruitment user has."""
+        group = self.env.ref(
+            "hr_recruitment.group_hr_recruitment_interviewer", raise_if_not_found=False
+        )
+        if group:
+            group._bus_send(
+                BUS_NOTIFICATION,
+                {"applicant_ids": self.applicant_id.ids, "request_ids": self.ids},
+            )
+
+    # ------------------------------------------------------------------
+    # Chatter: the candidate's own time zone and words
+    # ------------------------------------------------------------------
+
+    def _state_message(self):
+        message = super()._state_message()
+        if self.state in BOOKED_STATES and self.interview_start and self.interview_tzid:
+            local = (
+                self.interview_start.replace(tzinfo=UTC)
+                .astimezone(ZoneInfo(self.interview_tzid))
+                .strftime("%Y-%m-%d %H:%M")
+            )
+            message += " " + self.env._(
+                "Candidate's time: %(time)s (%(zone)s).", time=local, zone=self.interview_tzid
+            )
+        if self.state in BOOKED_STATES + ("declined",) and self.candidate_note:
+            message += " " + self.env._("Candidate's note: %s", self.candidate_note)
+        return message
