@@ -14,6 +14,8 @@ a valid notification is never lost. Answers never say why beyond the status.
 
 import logging
 
+from werkzeug.exceptions import RequestEntityTooLarge
+
 from odoo import http
 from odoo.http import request
 
@@ -25,23 +27,23 @@ from ..models.cronofy_notification import KEPT_HEADERS
 _logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = DEFAULT_MAX_BODY_BYTES
-# Set on the werkzeug request so that a retry after a serialization failure
-# (Odoo replays the whole handler) reuses the bytes already read.
-_BODY_ATTRIBUTE = "_cronofy_webhook_body"
 
 
-def _answer(status, **data):
-    return request.make_json_response(data, status=status)
+def _answer(http_status, **data):
+    return request.make_json_response(data, status=http_status)
 
 
-def _read_body_once():
-    """At most MAX_BODY_BYTES + 1 bytes of the body, read once per request."""
+def _read_body():
+    """The raw body, or None when it is over MAX_BODY_BYTES. werkzeug stops
+    reading past ``max_content_length`` (also for chunked bodies without a
+    Content-Length), and caches the bytes, so the retry Odoo makes after a
+    serialization failure sees the same body."""
     httprequest = request.httprequest
-    body = getattr(httprequest, _BODY_ATTRIBUTE, None)
-    if body is None:
-        body = httprequest.stream.read(MAX_BODY_BYTES + 1)
-        setattr(httprequest, _BODY_ATTRIBUTE, body)
-    return body
+    httprequest.max_content_length = MAX_BODY_BYTES
+    try:
+        return httprequest.get_data(cache=True)
+    except RequestEntityTooLarge:
+        return None
 
 
 class CronofyWebhookController(http.Controller):
@@ -61,8 +63,8 @@ class CronofyWebhookController(http.Controller):
         declared = httprequest.content_length
         if declared is not None and declared > MAX_BODY_BYTES:
             return _answer(413, status="too_large")
-        raw_body = _read_body_once()
-        if len(raw_body) > MAX_BODY_BYTES:
+        raw_body = _read_body()
+        if raw_body is None or len(raw_body) > MAX_BODY_BYTES:
             return _answer(413, status="too_large")
         signature = httprequest.headers.get(HEADER_NAME)
         if not verify_signature(raw_body, signature, connection._webhook_secrets()):

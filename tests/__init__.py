@@ -10,3 +10,4 @@ from . import test_embed_tour
 from . import test_stage_automation
 from . import test_automation_benchmark
 from . import test_stage_automation_tour
+from . import test_webhook_intake
