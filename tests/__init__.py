@@ -12,3 +12,4 @@ from . import test_automation_benchmark
 from . import test_stage_automation_tour
 from . import test_webhook_intake
 from . import test_interview_chain
+from . import test_interview_live
