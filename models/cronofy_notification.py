@@ -121,8 +121,11 @@ class CronofyNotification(models.Model):
             return {
                 "dedupe_key": "unparsed-" + hashlib.sha256(raw_body).hexdigest(),
                 "state": "failed",
-                "error": self.env._("Unreadable notification (%(field)s): %(reason)s")
-                % {"field": error.field, "reason": str(error)},
+                "error": self.env._(
+                    "Unreadable notification (%(field)s): %(reason)s",
+                    field=error.field,
+                    reason=str(error),
+                ),
             }
         return {
             "dedupe_key": notification.dedupe_key,
@@ -283,8 +286,11 @@ class CronofyNotification(models.Model):
             return parse_notification_payload(payload)
         except NotificationParseError as error:
             raise UserError(
-                self.env._("Unreadable notification (%(field)s): %(reason)s")
-                % {"field": error.field, "reason": str(error)}
+                self.env._(
+                    "Unreadable notification (%(field)s): %(reason)s",
+                    field=error.field,
+                    reason=str(error),
+                )
             ) from None
 
     def _process(self):
@@ -294,8 +300,7 @@ class CronofyNotification(models.Model):
         if notification.known_type is None:
             return (
                 "skipped",
-                self.env._("Unknown notification type %s: stored, not applied.")
-                % notification.type,
+                self.env._("Unknown notification type %s: stored, not applied.", notification.type),
                 self.env["cronofy.scheduling.request"],
             )
         request = self.scheduling_request_id or self.env[
@@ -306,12 +311,10 @@ class CronofyNotification(models.Model):
                 "orphan",
                 self.env._(
                     "No scheduling request of this company matches Cronofy request "
-                    "%(request)s or correlation id %(correlation)s. Match it by hand."
-                )
-                % {
-                    "request": notification.scheduling_request.scheduling_request_id,
-                    "correlation": notification.correlation_id or "-",
-                },
+                    "%(request)s or correlation id %(correlation)s. Match it by hand.",
+                    request=notification.scheduling_request.scheduling_request_id,
+                    correlation=notification.correlation_id or "-",
+                ),
                 request,
             )
         state, message = request._apply_cronofy_notification(notification, self.connection_id)

@@ -56,9 +56,17 @@ class TestInterviewTour(CronofyWebhookCase):
         stop = threading.Event()
         registry = self.registry
 
+        def candidate_booked():
+            booking = self.sim.scheduling_request(request.cronofy_id)
+            return booking["slot_selection"] == "complete" and self.sim.wait_for_webhooks()
+
         def play_the_cron():
             # Odoo's cron worker, in test form: apply what arrived, then let the
-            # open pages hear about it.
+            # open pages hear about it. It touches the database only once the tour
+            # has booked: until then the test thread may use the same connection
+            # (login), and only HTTP requests share the test cursor's lock.
+            while not stop.is_set() and not candidate_booked():
+                stop.wait(0.2)
             while not stop.is_set():
                 with registry.cursor() as cr:
                     env = api.Environment(cr, SUPERUSER_ID, {})
