@@ -115,9 +115,20 @@ class CronofySchedulingRequest(models.Model):
         return (_naive_utc(notification.triggered_at), TYPE_RANK[notification.known_type])
 
     def _is_stale(self, notification):
-        return bool(self.last_notification_at) and (
-            self._notification_key(notification) <= self._order_key()
-        )
+        if not self.last_notification_at:
+            return False
+        key, last = self._notification_key(notification), self._order_key()
+        if key != last:
+            return key < last
+        # Same second, same type: a duplicate, unless it names another slot (two
+        # moves within one second); then only Cronofy knows which one is current.
+        return not self._names_another_slot(notification)
+
+    def _names_another_slot(self, notification):
+        event = notification.scheduling_request.event
+        if not (event and event.start and self.interview_start):
+            return False
+        return _naive_utc(event.start.time) != self.interview_start
 
     def _lock_row(self):
         self.env.flush_all()
@@ -138,7 +149,8 @@ class CronofySchedulingRequest(models.Model):
         target_state = STATE_OF_TYPE[notification.known_type]
         start = end = None
         if target_state in BOOKED_STATES:
-            start, end = request._booked_moments(notification, connection)
+            ambiguous = request._notification_key(notification) == request._order_key()
+            start, end = request._booked_moments(notification, connection, ask_cronofy=ambiguous)
         request._lock_row()
         if request._is_stale(notification):
             return "skipped", self.env._("Another worker applied a newer notification first.")
@@ -182,11 +194,12 @@ class CronofySchedulingRequest(models.Model):
         values.pop("cronofy_id", None)
         return values
 
-    def _booked_moments(self, notification, connection):
+    def _booked_moments(self, notification, connection, ask_cronofy=False):
         """(start, end) Moments of the booked slot: from the notification, or
-        queried through the Scheduler API when the notification lacks them."""
+        queried through the Scheduler API when the notification lacks them (or
+        when ``ask_cronofy``, because it cannot be ordered against the last one)."""
         event = notification.scheduling_request.event
-        if event and event.start and event.end:
+        if event and event.start and event.end and not ask_cronofy:
             return event.start, event.end
         if not connection:
             raise RetryableProcessingError(

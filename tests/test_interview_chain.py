@@ -144,6 +144,26 @@ class TestInterviewChain(CronofyWebhookCase):
         states = {n.notification_type: n.state for n in self._notifications(request)}
         self.assertEqual(states["scheduling_request_time_chosen"], "skipped")
 
+    def test_two_moves_in_the_same_second_converge_on_cronofys_answer(self):
+        request = self._send_link()
+        self._choose(request)
+        self._process()
+        self.sim.add_fault("webhook", "drop")
+        self.sim.reschedule(request.cronofy_id, start=self._later_slot(request))
+        current_start, _stop, _tzid = self._sim_times(request)
+        real = json.loads(self._dropped_bodies(request)["scheduling_request_rescheduled"])
+        # Another move stamped with the same second, to a slot that is no longer booked.
+        other = json.loads(json.dumps(real))
+        for key in ("start", "end"):
+            moment = other["scheduling_request"]["event"][key]
+            moment["time"] = moment["time"][:11] + "05:00:00Z"
+        for payload in (real, other):
+            self.assertEqual(self._post(payload).status_code, 200)
+            self._process()
+        self.assertEqual(len(self._notifications(request)), 3, "distinct dedupe keys")
+        self.assertEqual(request.interview_start, current_start)
+        self.assertEqual(self._interviews(request).start, current_start)
+
     def _strip_times(self, body):
         payload = json.loads(body)
         payload["scheduling_request"]["event"].pop("start")
