@@ -67,11 +67,17 @@ class TestInterviewTour(CronofyWebhookCase):
             # (login), and only HTTP requests share the test cursor's lock.
             while not stop.is_set() and not candidate_booked():
                 stop.wait(0.2)
-            while not stop.is_set():
+            # It stops by itself once the booking is applied: the test thread uses
+            # the same connection again as soon as the tour ends.
+            applied = False
+            while not applied and not stop.is_set():
                 with registry.cursor() as cr:
                     env = api.Environment(cr, SUPERUSER_ID, {})
                     env["cronofy.notification"]._cron_process_notifications()
                     env.flush_all()
+                    applied = (
+                        env["cronofy.scheduling.request"].browse(request.id).state != "pending"
+                    )
                 _wake_every_websocket()
                 stop.wait(0.3)
 
