@@ -30,6 +30,8 @@
         "security/cronofy_notification_security.xml",
         "data/cronofy_cron_data.xml",
         "views/cronofy_notification_views.xml",
+        "data/cronofy_scheduling_template_data.xml",
+        "views/cronofy_scheduling_template_texts_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

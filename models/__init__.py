@@ -19,3 +19,6 @@ from . import cronofy_scheduling_request_interview
 from . import cronofy_reconciler
 from . import calendar_event
 from . import cronofy_connection_webhook
+from . import cronofy_scheduling_template_texts
+from . import hr_applicant_placeholders
+from . import cronofy_scheduling_request_texts

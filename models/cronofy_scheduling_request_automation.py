@@ -340,7 +340,13 @@ class CronofySchedulingRequest(models.Model):
         # (No public way to pass a policy through _scheduler_client() yet.)
         client._transport.retry_policy = NO_RETRY
         with client:
-            return client.create_from_template(self.template_id.cronofy_template_id, recipients)
+            return client.create_from_template(
+                self.template_id.cronofy_template_id, recipients, extra=self._cronofy_create_extra()
+            )
+
+    def _cronofy_create_extra(self):
+        """Other top-level keys of the create body (see the template texts)."""
+        return None
 
     def _store_created_safely(self, created):
         """Store Cronofy's answer. If storing fails, the answer is still known here:

@@ -13,3 +13,4 @@ from . import test_stage_automation_tour
 from . import test_webhook_intake
 from . import test_interview_chain
 from . import test_interview_live
+from . import test_template_placeholders
