@@ -49,6 +49,7 @@
             "hr_recruitment_cronofy/static/tests/tours/cronofy_settings_tour.js",
             "hr_recruitment_cronofy/static/tests/tours/cronofy_embed_tour.js",
             "hr_recruitment_cronofy/static/tests/tours/cronofy_stage_automation_tour.js",
+            "hr_recruitment_cronofy/static/tests/tours/cronofy_template_placeholder_tour.js",
         ],
     },
     "installable": True,

@@ -273,6 +273,14 @@ class CronofySchedulingTemplate(models.Model):
                         name=unknown,
                         model=Applicant._description,
                     )
+                if _ends_on_record(Applicant, expression):
+                    return self.env._(
+                        "%(field)s: the placeholder '%(expression)s' is a record, which "
+                        "would print as a technical reference; choose one of its fields "
+                        "(e.g. %(expression)s.name).",
+                        field=labels[fname],
+                        expression=expression.strip(),
+                    )
                 if restricted and not self.env["ir.qweb"]._is_expression_allowed(
                     expression, RENDER_MODEL
                 ):
@@ -309,6 +317,19 @@ def _expressions(source, engine):
     if "{{" in rest or "}}" in rest:
         raise SyntaxError("a '{{' without its '}}' or the reverse")
     return [expression for expression in expressions if expression]
+
+
+def _ends_on_record(model, expression):
+    """A plain path (``object.a.b``) whose last field is relational."""
+    if not re.fullmatch(r"\s*object(\.\w+)+\s*", expression):
+        return False
+    current, field = model, None
+    for name in expression.strip().split(".")[1:]:
+        field = current._fields.get(name)
+        if field is None or not field.relational:
+            return False
+        current = current.env[field.comodel_name]
+    return bool(field and field.relational)
 
 
 def _unknown_path(model, expression):

@@ -10,13 +10,19 @@ _logger = logging.getLogger(__name__)
 
 # Plain paths a recruitment manager outside "Mail Template Editor" may use. They are
 # rendered by the regex renderer (no evaluation) and hold nothing a recruiter cannot
-# already read on the applicant.
+# already read on the applicant. The placeholder picker shows a non-editor only listed
+# paths, so the many2one steps are listed too, to be able to open them (as core lists
+# object.partner_id); a placeholder ending on a record is refused on save.
 SCHEDULING_TEMPLATE_PATHS = (
     "object.partner_name",
     "object.partner_id.lang",
+    "object.job_id",
     "object.job_id.name",
+    "object.department_id",
     "object.department_id.name",
+    "object.company_id",
     "object.company_id.name",
+    "object.stage_id",
     "object.stage_id.name",
     "object.cronofy_interviewer_names",
     "object.cronofy_scheduling_intro",
@@ -66,5 +72,8 @@ class HrApplicant(models.Model):
                     )
             applicant.cronofy_scheduling_intro = intro
 
+    # @api.model like the base method: the placeholder picker calls it without ids
+    # (an undecorated override, as in hr_applicant.py, breaks the picker on applicants).
+    @api.model
     def mail_allowed_qweb_expressions(self):
         return super().mail_allowed_qweb_expressions() + SCHEDULING_TEMPLATE_PATHS

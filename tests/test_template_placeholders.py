@@ -174,6 +174,13 @@ class TestValidation(TemplateTextsCase):
             mail_intro='<p><t t-out="object.missing"/></p>',
         )
 
+    def test_placeholder_ending_on_a_record(self):
+        self._assert_refused(
+            self.template.with_user(self.manager),
+            r"'object.job_id' is a record",
+            event_summary="{{ object.job_id }}",
+        )
+
     def test_syntax_errors(self):
         self._assert_refused(
             self.template,
