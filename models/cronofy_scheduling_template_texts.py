@@ -12,10 +12,9 @@ renderer, never evaluated.
 """
 
 import ast
+import html
 import logging
 import re
-
-from markupsafe import Markup
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, ValidationError
@@ -28,7 +27,9 @@ EDITOR_GROUP = "mail.group_mail_template_editor"
 # The mail must carry the link (or the lead's button built from it).
 LINK_PLACEHOLDER = re.compile(r"object\.cronofy_scheduling_(url|button)\b")
 # Placeholders of qweb (Html) texts: t-out / t-esc / t-att-*
-QWEB_EXPRESSION = re.compile(r"""\bt-(?:out|esc|raw|if|elif|att-[\w-]+)\s*=\s*(["'])(.*?)\1""", re.S)
+QWEB_EXPRESSION = re.compile(
+    r"""\bt-(?:out|esc|raw|if|elif|att-[\w-]+)\s*=\s*(["'])(.*?)\1""", re.S
+)
 OBJECT_PATH = re.compile(r"\bobject((?:\s*\.\s*\w+)+)")
 
 
@@ -194,7 +195,9 @@ class CronofySchedulingTemplate(models.Model):
         # would recurse); only the texts and the language hold placeholders.
         model = RENDER_MODEL
         for template in self.sudo():
-            for fname, engine in dict(template._cronofy_text_fields(), lang="inline_template").items():
+            for fname, engine in dict(
+                template._cronofy_text_fields(), lang="inline_template"
+            ).items():
                 value = template[fname]
                 if engine == "qweb":
                     if self._has_unsafe_expression_template_qweb(value, model):
@@ -219,8 +222,8 @@ class CronofySchedulingTemplate(models.Model):
                     self.env._(
                         "The email template '%(mail)s' of '%(name)s' has no scheduling-link "
                         "placeholder: the candidate would get an email without the link. "
-                        "Add <t t-out=\"object.cronofy_scheduling_url\"/> (or a link with "
-                        "t-att-href=\"object.cronofy_scheduling_url\") to its body, or "
+                        'Add <t t-out="object.cronofy_scheduling_url"/> (or a link with '
+                        't-att-href="object.cronofy_scheduling_url") to its body, or '
                         "choose another email template.",
                         mail=mail.name,
                         name=template.name,
@@ -257,8 +260,7 @@ class CronofySchedulingTemplate(models.Model):
                     ast.parse(expression.strip(), mode="eval")
                 except SyntaxError:
                     return self.env._(
-                        "%(field)s: the placeholder '%(expression)s' is not a valid "
-                        "expression.",
+                        "%(field)s: the placeholder '%(expression)s' is not a valid expression.",
                         field=labels[fname],
                         expression=expression,
                     )
@@ -310,7 +312,7 @@ def _error_text(error):
 
 def _expressions(source, engine):
     if engine == "qweb":
-        return [Markup(match.group(2)).unescape() for match in QWEB_EXPRESSION.finditer(source)]
+        return [html.unescape(match.group(2)) for match in QWEB_EXPRESSION.finditer(source)]
     expressions = [expression for _text, expression, _default in parse_inline_template(source)]
     # parse_inline_template silently keeps an unclosed "{{" as text.
     rest = re.sub(r"\{\{.+?\}\}", "", source, flags=re.S)

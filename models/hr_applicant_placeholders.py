@@ -43,7 +43,7 @@ class HrApplicant(models.Model):
         sanitize=False,
         help="The email introduction of the scheduling template behind the current "
         "link, filled in for this applicant. Use it in mail templates as "
-        "<t t-out=\"object.cronofy_scheduling_intro\"/>.",
+        '<t t-out="object.cronofy_scheduling_intro"/>.',
     )
 
     @api.depends("interviewer_ids.name")

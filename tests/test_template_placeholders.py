@@ -45,9 +45,9 @@ class TemplateTextsCase(CronofyCase):
                 "mail_intro": '<p>Hello <t t-out="object.partner_name"/></p>',
             }
         )
-        cls.template.with_context(lang="fr_FR").event_summary = (
-            "Entretien {{ object.job_id.name }} : {{ object.partner_name }}"
-        )
+        cls.template.with_context(
+            lang="fr_FR"
+        ).event_summary = "Entretien {{ object.job_id.name }} : {{ object.partner_name }}"
         cls.job = cls.env["hr.job"].create({"name": "Placeholder Engineer"})
         cls.plain_stage = cls.env["hr.recruitment.stage"].create(
             {"name": "Placeholders: new", "sequence": 60, "job_ids": [(4, cls.job.id)]}
@@ -133,7 +133,9 @@ class TestRendering(TemplateTextsCase):
         allowed = Template.create(
             {
                 "name": "Manager's template",
-                "event_summary": "{{ object.job_id.name }} with {{ object.cronofy_interviewer_names }}",
+                "event_summary": (
+                    "{{ object.job_id.name }} with {{ object.cronofy_interviewer_names }}"
+                ),
                 "mail_intro": '<p><t t-out="object.job_id.name"/></p>',
             }
         )
@@ -165,7 +167,8 @@ class TestValidation(TemplateTextsCase):
     def test_unknown_path(self):
         self._assert_refused(
             self.template,
-            r"Interview Title: the placeholder 'object.job_id.nope' uses 'nope', which is not a field",
+            r"Interview Title: the placeholder 'object.job_id.nope' uses 'nope', "
+            r"which is not a field",
             event_summary="{{ object.job_id.nope }}",
         )
         self._assert_refused(
@@ -193,7 +196,8 @@ class TestValidation(TemplateTextsCase):
 
     def test_methods_and_values_after_a_path_are_accepted(self):
         self.template.event_description = (
-            "{{ ', '.join(object.interviewer_ids.mapped('name')) }} {{ object.partner_name.upper() }}"
+            "{{ ', '.join(object.interviewer_ids.mapped('name')) }} "
+            "{{ object.partner_name.upper() }}"
         )
 
     def test_auto_sending_mail_needs_the_link(self):
