@@ -88,6 +88,7 @@ class HrApplicant(models.Model):
                 'border-radius: 5px; display: inline-block;">{label}</a>'
             ).format(url=url, label=label)
 
+    @api.model
     def mail_allowed_qweb_expressions(self):
         # Recruiters outside "Mail Template Editor" compose under restricted
         # rendering, which only accepts the plain paths listed here: the
