@@ -12,7 +12,7 @@ from cronofy_simulator import SimulatorServer
 # --import-mode=importlib does not put test folders on sys.path; the helpers module needs it.
 sys.path.insert(0, str(Path(__file__).parent))
 
-from simulator_helpers import WebhookReceiver  # noqa: E402
+from cronofy_simulator.webhook_receiver import WebhookReceiver  # noqa: E402
 
 
 @pytest.fixture
