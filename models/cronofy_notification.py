@@ -175,6 +175,11 @@ class CronofyNotification(models.Model):
                 uid,
                 now,
             ],
+            # Two workers inserting the same duplicate race on the unique index;
+            # under REPEATABLE READ the loser gets a serialization failure that
+            # Odoo retries (and the retry finds the row): expected, not an ERROR
+            # line per duplicate delivery. Any other failure still raises.
+            log_exceptions=False,
         )
         row = self.env.cr.fetchone()
         if row and values["state"] == "received":
