@@ -1,0 +1,292 @@
+"""Benchmarks, side by side in one run on the same Odoo and database:
+
+1. webhook intake (verify, persist, 2xx) vs an empty Odoo route, 2 workers;
+2. processing one time_chosen notification vs Odoo's own meeting for an applicant;
+3. moving 500 applicants into an auto-scheduling stage vs an ordinary stage, and
+   draining the queue against the simulator's Cronofy limits (the existing
+   opt-in test tests/test_automation_benchmark.py);
+4. applicant list/kanban reads for 80 and 2,000 applicants, with and without
+   the addon's fields.
+
+Prints figures and PASS/MISS per target; a missed target does not fail the run.
+Run through ``benchmarks/run bench``. Knobs: HRC_BENCH_REQUESTS (1500 per route),
+HRC_BENCH_CONCURRENCY (4), HRC_BENCH_PROCESS_ROUNDS (30), HRC_BENCH_APPLICANTS (2000),
+HRC_BENCH_SKIP (comma list of intake,processing,moves,views)."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+from harness import (
+    CACHE,
+    CONF,
+    DB,
+    PY,
+    REPO_ROOT,
+    OdooServer,
+    Simulator,
+    load_conditions,
+    log,
+    odoo_shell,
+    percentile,
+    sql,
+    verdict,
+    wire_connection,
+)
+
+sys.path.insert(0, str(REPO_ROOT))
+from cronofy_protocol import compute_signature  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+REQUESTS = int(os.environ.get("HRC_BENCH_REQUESTS", "1500"))
+CONCURRENCY = int(os.environ.get("HRC_BENCH_CONCURRENCY", "4"))
+ROUNDS = 5
+SKIP = set(filter(None, os.environ.get("HRC_BENCH_SKIP", "").split(",")))
+
+
+def fire(url, bodies, headers_for):
+    """POST every body with CONCURRENCY threads; (latencies, wall time, statuses)."""
+    latencies, statuses = [], {}
+    lock = threading.Lock()
+    local = threading.local()
+
+    def one(body):
+        session = getattr(local, "session", None) or requests.Session()
+        local.session = session
+        started = time.perf_counter()
+        response = session.post(url, data=body, headers=headers_for(body), timeout=60)
+        elapsed = time.perf_counter() - started
+        with lock:
+            latencies.append(elapsed)
+            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(CONCURRENCY) as pool:
+        list(pool.map(one, bodies))
+    return latencies, time.perf_counter() - started, statuses
+
+
+def bench_intake(odoo, wiring):
+    print(
+        f"\n1. Webhook intake vs empty route ({REQUESTS} POSTs each, {CONCURRENCY} client "
+        f"threads, alternating in {ROUNDS} rounds, Odoo --workers=2; processing cron "
+        f"paused so only the intake is measured)"
+    )
+    sql(
+        "UPDATE ir_cron SET active = false WHERE id = (SELECT res_id FROM ir_model_data WHERE "
+        "module = 'hr_recruitment_cronofy' AND name = 'ir_cron_cronofy_process_notifications')"
+    )
+    secret = wiring["client_secret"]
+    counter = iter(range(10**9))
+
+    def body():
+        # Unique notifications (orphans for a request that does not exist): a real INSERT each.
+        i = next(counter)
+        return json.dumps(
+            {
+                "notification": {
+                    "type": "scheduling_request_time_chosen",
+                    "triggered_at": "2030-01-01T00:00:00Z",
+                },
+                "scheduling_request": {
+                    "scheduling_request_id": f"srq_bench_intake_{i}",
+                    "slot_selection": "complete",
+                },
+            }
+        ).encode()
+
+    def signed(raw):
+        return {
+            "Content-Type": "application/json; charset=utf-8",
+            "Cronofy-HMAC-SHA256": compute_signature(raw, secret),
+        }
+
+    routes = {
+        "empty": odoo.base_url + "/hrc_bench/empty",
+        "webhook": odoo.base_url + wiring["webhook_path"],
+    }
+    figures = {name: {"lat": [], "wall": 0.0, "statuses": {}} for name in routes}
+    per_round = max(1, REQUESTS // ROUNDS)
+    for url in routes.values():  # warm-up
+        fire(url, [body() for _ in range(50)], signed)
+    for _ in range(ROUNDS):
+        for name, url in routes.items():
+            latencies, wall, statuses = fire(url, [body() for _ in range(per_round)], signed)
+            figures[name]["lat"] += latencies
+            figures[name]["wall"] += wall
+            for status, n in statuses.items():
+                figures[name]["statuses"][status] = figures[name]["statuses"].get(status, 0) + n
+    rows = {}
+    for name, fig in figures.items():
+        lat = fig["lat"]
+        rows[name] = (
+            percentile(lat, 0.5) * 1000,
+            percentile(lat, 0.95) * 1000,
+            len(lat) / fig["wall"],
+        )
+        print(
+            f"   {name:8s} p50 {rows[name][0]:6.1f} ms  p95 {rows[name][1]:6.1f} ms  "
+            f"{rows[name][2]:6.1f} req/s  answers {fig['statuses']}"
+        )
+    ok = all(set(fig["statuses"]) == {200} for fig in figures.values())
+    for index, label in ((0, "p50"), (1, "p95")):
+        ratio = rows["webhook"][index] / rows["empty"][index]
+        verdict(ratio <= 2, f"intake {label} at most 2x the empty route", f"{ratio:.2f}x")
+    ratio = rows["empty"][2] / rows["webhook"][2]
+    verdict(
+        ratio <= 2,
+        "intake throughput at least 1/2 of the empty route's",
+        f"{rows['webhook'][2]:.0f} vs {rows['empty'][2]:.0f} req/s ({ratio:.2f}x)",
+    )
+    ((stored,),) = sql(
+        "SELECT count(*) FROM cronofy_notification "
+        "WHERE cronofy_request_ref LIKE 'srq_bench_intake_%%'"
+    )
+    sent = sum(figures["webhook"]["statuses"].values()) + 50
+    ok &= stored == sent
+    print(
+        f"   {'PASS' if stored == sent else 'FAIL'}  every accepted notification stored: "
+        f"{stored}/{sent}"
+    )
+    return ok
+
+
+def bench_processing():
+    rounds = os.environ.get("HRC_BENCH_PROCESS_ROUNDS", "30")
+    print(
+        f"\n2. Processing one time_chosen notification into an interview vs Odoo's own "
+        f"meeting for an applicant (action_create_meeting + save; median of {rounds} rounds, "
+        f"same database and process, flush and pre-commit included)"
+    )
+    result = odoo_shell((HERE / "inside_processing.py").read_text())[0]
+    addon, odoo = result["addon"], result["odoo"]
+    print(
+        f"   addon: {addon['time_ms']:.1f} ms, {addon['queries']:.0f} queries;  Odoo meeting: "
+        f"{odoo['time_ms']:.1f} ms, {odoo['queries']:.0f} queries"
+    )
+    q_ratio = addon["queries"] / odoo["queries"]
+    t_ratio = addon["time_ms"] / odoo["time_ms"]
+    verdict(q_ratio <= 1.3, "processing at most 1.3x the meeting in SQL queries", f"{q_ratio:.2f}x")
+    verdict(t_ratio <= 1.3, "processing at most 1.3x the meeting in time", f"{t_ratio:.2f}x")
+    return True
+
+
+def bench_moves():
+    print(
+        "\n3. Moving 500 applicants into an auto-scheduling stage vs an ordinary stage, then "
+        "draining the queue against the simulator (50/s, 500/min) — "
+        "tests/test_automation_benchmark.py"
+    )
+    addons_link = subprocess.run(  # noqa: S603
+        ["bash", "-c", f"source {REPO_ROOT}/scripts/lib.sh && ensure_addons_link"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    completed = subprocess.run(  # noqa: S603
+        [
+            PY,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-s",
+            "-q",
+            f"--odoo-config={CONF}",
+            f"--odoo-database={DB}",
+            "--odoo-log-level=warn",
+            "hr_recruitment_cronofy/tests/test_automation_benchmark.py",
+        ],
+        cwd=addons_link,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=dict(
+            os.environ,
+            HRC_BENCHMARK="1",
+            PYTHONPATH=f"{REPO_ROOT}/scripts:{os.environ.get('PYTHONPATH', '')}",
+        ),
+    )
+    lines = [line for line in completed.stdout.splitlines() if line.startswith("BENCHMARK")]
+    for line in lines:
+        print("   " + line)
+    if completed.returncode or len(lines) < 2:
+        print(completed.stdout[-3000:] + completed.stderr[-3000:])
+        print("   FAIL  the 500-moves benchmark did not complete")
+        return False
+    ratio = float(re.search(r"ratio ([\d.]+)x", lines[0]).group(1))
+    verdict(
+        ratio <= 1.3, "500 moves at most 1.3x the same move without automation", f"{ratio:.2f}x"
+    )
+    rate = float(re.search(r"([\d.]+) requests/s", lines[1]).group(1))
+    limited = "429" in lines[1]
+    verdict(
+        rate <= 50 * 1.05,
+        "queue drains within Cronofy's limit (50/s, 500/min)",
+        f"{rate:.1f} requests/s; 429 answers: {'yes (retried)' if limited else 'none'}",
+    )
+    return True
+
+
+def bench_views():
+    count = int(os.environ.get("HRC_BENCH_APPLICANTS", "2000"))
+    print(
+        f"\n4. Applicant list/kanban reads (web_search_read with the views' fields) for 80 vs "
+        f"{count} applicants, half of them with a scheduling request"
+    )
+    result = odoo_shell((HERE / "inside_views.py").read_text())[0]
+    constant = True
+    for view in ("list", "kanban"):
+        w = {n: result[f"{view}_with_{n}"] for n in (40, 80, count)}
+        wo = {n: result[f"{view}_without_{n}"] for n in (40, 80, count)}
+        print(
+            f"   {view:6s} queries for 40 / 80 / {count} records: with the addon's fields "
+            f"{w[40]} / {w[80]} / {w[count]}; without {wo[40]} / {wo[80]} / {wo[count]} "
+            f"(addon fields in the view: {', '.join(result[f'{view}_addon_fields'])})"
+        )
+        constant &= w[40] == w[80] and w[80] - wo[80] == w[40] - wo[40]
+        print(
+            f"          the addon adds {w[80] - wo[80]} queries per page of 40 or 80; "
+            f"{w[count] - wo[count]} for all {count} at once (Odoo prefetches by 1,000)"
+        )
+    verdict(constant, "no per-record queries (a page of 40 and of 80 cost the same)")
+    return True
+
+
+def main():
+    print(f"BENCHMARKS on database {DB}; {load_conditions()}")
+    ok = True
+    simulator = Simulator().start()
+    odoo = OdooServer(workers=2, cron_workers=1, name="bench")
+    try:
+        wiring = wire_connection(simulator, f"http://127.0.0.1:{odoo.port}")
+        if "intake" not in SKIP:
+            odoo.start()
+            try:
+                ok &= bench_intake(odoo, wiring)
+            finally:
+                odoo.stop()
+        if "processing" not in SKIP:
+            ok &= bench_processing()
+        if "views" not in SKIP:
+            ok &= bench_views()
+        if "moves" not in SKIP:
+            ok &= bench_moves()
+    finally:
+        odoo.stop()
+        simulator.stop()
+    print(f"\nload after the run: {load_conditions()}")
+    print(f"BENCHMARKS {'DONE' if ok else 'FAIL (correctness)'}")
+    log(f"Odoo log: {CACHE / 'reports'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
