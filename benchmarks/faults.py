@@ -36,6 +36,18 @@ SCENARIOS = [
         "test_stage_automation.py::TestStageAutomation::test_repeated_transient_failures_end_in_activity",
     ),
     (
+        "read timeout on create (Cronofy hangs)",
+        "outcome unknown, never re-created",
+        "test_faults_timeouts.py::TestTimeoutOnCreate::"
+        "test_a_hanging_create_is_outcome_unknown_and_never_repeated",
+    ),
+    (
+        "read timeout on query while processing",
+        "kept failed and retried later, then applied",
+        "test_faults_timeouts.py::TestTimeoutWhileProcessing::"
+        "test_a_hanging_query_is_retried_later_and_then_applied",
+    ),
+    (
         "503 on query (test connection)",
         "error shown, working connection kept",
         "test_connection.py::TestTestConnection::test_failure_keeps_a_working_connection_connected",
@@ -103,7 +115,17 @@ def main():
         text=True,
         check=True,
     ).stdout.strip()
-    junit = os.path.join(tempfile.mkdtemp(prefix="hrc-faults-"), "faults.xml")
+    scratch = tempfile.mkdtemp(prefix="hrc-faults-")
+    junit = os.path.join(scratch, "faults.xml")
+    # The tests' HTTP server must resolve this database, not the base one.
+    conf = os.path.join(scratch, "odoo.conf")
+    with open(CONF) as source, open(conf, "w") as target:
+        for line in source:
+            if line.startswith("dbfilter"):
+                line = f"dbfilter = ^{DB}$\n"
+            elif line.startswith("db_name"):
+                line = f"db_name = {DB}\n"
+            target.write(line)
     ids = [f"hr_recruitment_cronofy/tests/{test_id}" for _f, _w, test_id in SCENARIOS]
     print(f"FAULTS on database {DB}; {load_conditions()}")
     completed = subprocess.run(
@@ -114,7 +136,7 @@ def main():
             "-p",
             "no:cacheprovider",
             "-q",
-            f"--odoo-config={CONF}",
+            f"--odoo-config={conf}",
             f"--odoo-database={DB}",
             "--odoo-log-level=critical",
             "--odoo-http",

@@ -16,3 +16,4 @@ from . import test_interview_live
 from . import test_template_placeholders
 from . import test_template_placeholder_tour
 from . import test_security_webhook
+from . import test_faults_timeouts
