@@ -29,6 +29,7 @@ from odoo.tools import consteq
 
 from ..cronofy_protocol import (
     DATA_CENTERS,
+    DEFAULT_RETRY_POLICY,
     BadRequestError,
     ConfigurationError,
     CronofyApiError,
@@ -651,7 +652,7 @@ class CronofyConnection(models.Model):
             raise UserError(failure)
         return access_token
 
-    def _scheduler_client(self):
+    def _scheduler_client(self, retry_policy=DEFAULT_RETRY_POLICY):
         """A SchedulerClient authenticated for this company. In Organization Connect
         mode the token may be refreshed first (HTTP + commit in its own cursor): call
         this from crons, queued jobs and controllers, not inside a recruiter's
@@ -680,7 +681,9 @@ class CronofyConnection(models.Model):
                 )
             bearer = self._valid_access_token()
         try:
-            return SchedulerClient(bearer, base_url=endpoints.api_base_url)
+            return SchedulerClient(
+                bearer, base_url=endpoints.api_base_url, retry_policy=retry_policy
+            )
         except ConfigurationError as error:
             raise UserError(str(error)) from None
 

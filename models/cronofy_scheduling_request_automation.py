@@ -327,18 +327,16 @@ class CronofySchedulingRequest(models.Model):
         applicant = self.applicant_id
         recipients = [recipient(applicant.email_from, applicant.partner_name or None)]
         try:
-            return self._create_with(connection._scheduler_client(), recipients)
+            return self._create_with(connection._scheduler_client(NO_RETRY), recipients)
         except UnauthorizedError:
             if connection.sudo().api_access_mode != "organization_connect":
                 raise
             connection._valid_access_token(force_refresh=True)
-            return self._create_with(connection._scheduler_client(), recipients)
+            return self._create_with(connection._scheduler_client(NO_RETRY), recipients)
 
     def _create_with(self, client, recipients):
-        # The connection's client would sleep on a 429 and retry in-process; the queue
-        # postpones the row instead, so the worker serves other companies meanwhile.
-        # (No public way to pass a policy through _scheduler_client() yet.)
-        client._transport.retry_policy = NO_RETRY
+        # The client comes without retries (NO_RETRY): on a 429 the queue postpones
+        # the row instead of sleeping, so the worker serves other companies meanwhile.
         with client:
             return client.create_from_template(
                 self.template_id.cronofy_template_id, recipients, extra=self._cronofy_create_extra()
