@@ -43,6 +43,7 @@
         "web.assets_backend": [
             "hr_recruitment_cronofy/static/src/embed_scheduler/*",
             "hr_recruitment_cronofy/static/src/interview_live_update.js",
+            "hr_recruitment_cronofy/static/src/placeholder_fields.js",
         ],
         "web.assets_tests": [
             "hr_recruitment_cronofy/static/tests/tours/cronofy_interview_tour.js",

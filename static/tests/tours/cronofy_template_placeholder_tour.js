@@ -1,13 +1,21 @@
 import { registry } from "@web/core/registry";
 
+const SUMMARY = ".o_field_widget[name='event_summary']";
+const DESCRIPTION = ".o_field_widget[name='event_description']";
 const LOCATION = ".o_field_widget[name='location_note']";
 const POPOVER = ".o_model_field_selector_popover";
+const UNSAVED = ".o_form_status_indicator_buttons:not(.invisible) .o_form_button_save";
 
-// A recruitment manager inserts a placeholder with the picker (magic wand), saves and
-// sees the preview filled in for the chosen applicant. (The preview also follows
-// unsaved edits through onchange: see test_preview_updates_while_editing.)
+// A recruitment manager edits a template's texts with the placeholder picker and by
+// typing, and the preview for the chosen applicant follows every edit before saving;
+// a bad placeholder shows its error in the preview; then the template is saved.
 registry.category("web_tour.tours").add("hr_recruitment_cronofy_template_placeholder_tour", {
     steps: () => [
+        {
+            content: "The preview shows the saved title for the applicant",
+            trigger:
+                ".o_field_widget[name='preview_event_summary']:contains('Tour Placeholder Job interview: Tour Placeholder Candidate')",
+        },
         {
             content: "Type a location note",
             trigger: `${LOCATION} input`,
@@ -38,6 +46,63 @@ registry.category("web_tour.tours").add("hr_recruitment_cronofy_template_placeho
             trigger: `${LOCATION} input:value(Room: {{object.stage_id.name}})`,
         },
         {
+            content: "The preview already shows the applicant's stage, before saving",
+            trigger:
+                ".o_field_widget[name='preview_location_note']:contains('Room: Tour Placeholder Stage')",
+        },
+        {
+            content: "Nothing was saved yet",
+            trigger: UNSAVED,
+        },
+        {
+            content: "Go to the description",
+            trigger: `${DESCRIPTION} textarea`,
+            run: "click",
+        },
+        {
+            content: "Open the picker of the description",
+            trigger: `${DESCRIPTION} button.fa-magic`,
+            run: "click",
+        },
+        {
+            content: "Pick the candidate's name",
+            trigger: `${POPOVER} .o_model_field_selector_popover_item[data-name='partner_name'] .o_model_field_selector_popover_item_name`,
+            run: "click",
+        },
+        {
+            content: "Insert it with a default value",
+            trigger: `${POPOVER} .o_model_field_selector_default_value_input input`,
+            run: "edit the candidate && press Enter",
+        },
+        {
+            content: "The description preview shows the candidate's name",
+            trigger:
+                ".o_field_widget[name='preview_event_description']:contains('Tour Placeholder Candidate')",
+        },
+        {
+            content: "Type a placeholder that does not exist in the title",
+            trigger: `${SUMMARY} input`,
+            run: "edit {{ object.no_such_field }} && press Tab",
+        },
+        {
+            content: "The preview names the unknown field",
+            trigger: ".o_field_widget[name='preview_error']:contains('no_such_field')",
+        },
+        {
+            content: "Type a valid title",
+            trigger: `${SUMMARY} input`,
+            run: "edit Call with {{ object.partner_name }} && press Tab",
+        },
+        {
+            content: "The preview shows the typed title for the applicant",
+            trigger:
+                ".o_field_widget[name='preview_event_summary']:contains('Call with Tour Placeholder Candidate')",
+        },
+        {
+            content: "Still unsaved",
+            trigger: UNSAVED,
+        },
+        {
             content: "Save",
             trigger: ".o_form_button_save",
             run: "click",
@@ -45,15 +110,6 @@ registry.category("web_tour.tours").add("hr_recruitment_cronofy_template_placeho
         {
             content: "Saved",
             trigger: ".o_form_saved",
-        },
-        {
-            content: "Open the preview",
-            trigger: ".o_notebook .nav-link:contains('Preview')",
-            run: "click",
-        },
-        {
-            content: "The preview shows the applicant's stage",
-            trigger: ".o_field_widget[name='preview_location_note']:contains('Room: Tour Placeholder Stage')",
         },
     ],
 });
