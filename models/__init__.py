@@ -22,3 +22,4 @@ from . import cronofy_connection_webhook
 from . import cronofy_scheduling_template_texts
 from . import hr_applicant_placeholders
 from . import cronofy_scheduling_request_texts
+from . import mail_template

@@ -216,19 +216,25 @@ class CronofySchedulingTemplate(models.Model):
     @api.constrains("mail_template_id")
     def _check_mail_template_has_link(self):
         for template in self:
-            mail = template.mail_template_id
-            if mail and not LINK_PLACEHOLDER.search(mail.sudo().body_html or ""):
-                raise ValidationError(
-                    self.env._(
-                        "The email template '%(mail)s' of '%(name)s' has no scheduling-link "
-                        "placeholder: the candidate would get an email without the link. "
-                        'Add <t t-out="object.cronofy_scheduling_url"/> (or a link with '
-                        't-att-href="object.cronofy_scheduling_url") to its body, or '
-                        "choose another email template.",
-                        mail=mail.name,
-                        name=template.name,
-                    )
-                )
+            template._cronofy_check_mail_link(template.mail_template_id)
+
+    def _cronofy_check_mail_link(self, mail):
+        """Refuse an email template without the scheduling-link placeholder for these
+        scheduling templates: the cron would send candidates an email with no link.
+        Called when either side changes (scheduling template or email template)."""
+        if not mail or not self or LINK_PLACEHOLDER.search(mail.sudo().body_html or ""):
+            return
+        raise ValidationError(
+            self.env._(
+                "The email template '%(mail)s' of '%(name)s' has no scheduling-link "
+                "placeholder: the candidate would get an email without the link. "
+                'Add <t t-out="object.cronofy_scheduling_url"/> (or a link with '
+                't-att-href="object.cronofy_scheduling_url") to its body, or '
+                "choose another email template.",
+                mail=mail.name,
+                name=", ".join(self.mapped("name")),
+            )
+        )
 
     def _cronofy_placeholder_problem(self):
         """A sentence naming the first bad placeholder of the texts, or None: syntax

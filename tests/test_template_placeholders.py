@@ -89,6 +89,16 @@ class TemplateTextsCase(CronofyCase):
     def _render(self, template, applicant):
         return template._cronofy_render_texts(applicant)[applicant.id]
 
+    def _dispatch(self):
+        return self.env["cronofy.scheduling.request"]._cron_process_automation_queue()
+
+    def _at_cronofy(self, request):
+        answer = self.sim.scheduling_request(request.cronofy_id)
+        return answer.get("scheduling_request", answer)
+
+    def _request(self, applicant):
+        return self.env["cronofy.scheduling.request"].search([("applicant_id", "=", applicant.id)])
+
 
 @tagged("post_install", "-at_install")
 class TestRendering(TemplateTextsCase):
@@ -253,16 +263,6 @@ class TestPreview(TemplateTextsCase):
 
 @tagged("post_install", "-at_install")
 class TestTextsSentToCronofy(TemplateTextsCase):
-    def _dispatch(self):
-        return self.env["cronofy.scheduling.request"]._cron_process_automation_queue()
-
-    def _at_cronofy(self, request):
-        answer = self.sim.scheduling_request(request.cronofy_id)
-        return answer.get("scheduling_request", answer)
-
-    def _request(self, applicant):
-        return self.env["cronofy.scheduling.request"].search([("applicant_id", "=", applicant.id)])
-
     def test_api_path_sends_rendered_texts(self):
         applicant = self._applicant("Marie Curie", lang="fr_FR")
         applicant.stage_id = self.auto_stage
@@ -294,6 +294,53 @@ class TestTextsSentToCronofy(TemplateTextsCase):
         self.assertEqual(
             self._at_cronofy(self._request(good))["event"]["summary"], "PLACEHOLDER ENGINEER"
         )
+
+
+@tagged("post_install", "-at_install")
+class TestInvitationMail(TemplateTextsCase):
+    """The shipped invitation mail shows the scheduling template's Email Introduction,
+    and an email template chosen for scheduling cannot lose its link."""
+
+    def _invitation(self, applicant):
+        applicant.stage_id = self.auto_stage
+        self._dispatch()
+        self.assertEqual(self._request(applicant).state, "pending")
+        mail = applicant.message_ids.filtered(lambda message: message.message_type == "comment")
+        self.assertEqual(len(mail), 1)
+        return str(mail.body)
+
+    def test_mail_shows_the_intro_in_the_candidate_language(self):
+        self.template.mail_intro = '<p>Intro for <t t-out="object.partner_name"/></p>'
+        self.template.with_context(
+            lang="fr_FR"
+        ).mail_intro = '<p>Introduction pour <t t-out="object.partner_name"/></p>'
+        body = self._invitation(self._applicant("Marie <b>Curie</b>", lang="fr_FR"))
+        self.assertIn("<p>Introduction pour Marie &lt;b&gt;Curie&lt;/b&gt;</p>", body)
+        self.assertNotIn("We would like to meet you", body)
+        self.assertNotIn("<b>Curie", body)
+        self.assertIn("/rts/", body)  # the link is still there
+
+    def test_mail_without_intro_keeps_the_generic_sentence(self):
+        self.template.mail_intro = False
+        body = self._invitation(self._applicant("Grace Hopper"))
+        self.assertIn("We would like to meet you.", body)
+        self.assertNotIn("False", body)
+
+    def test_email_template_in_use_cannot_drop_the_link(self):
+        mail = self.template.mail_template_id
+        self.assertEqual(
+            mail, self.env.ref("hr_recruitment_cronofy.mail_template_schedule_interview")
+        )
+        with self.assertRaises(ValidationError) as caught:
+            mail.body_html = "<p>Hello, see you soon.</p>"
+        self.assertIn("Placeholder screening", str(caught.exception))
+        self.assertIn("object.cronofy_scheduling_url", str(caught.exception))
+        self.assertIn("object.cronofy_scheduling_url", mail.body_html)
+        # Keeping the link in another form is fine, and unused templates are free.
+        mail.body_html = '<p><a t-att-href="object.cronofy_scheduling_url">Book</a></p>'
+        unused = mail.copy()
+        unused.body_html = "<p>Hello, see you soon.</p>"
+        self.assertEqual(str(unused.body_html), "<p>Hello, see you soon.</p>")
 
 
 @tagged("post_install", "-at_install")

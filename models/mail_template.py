@@ -1,0 +1,16 @@
+"""Email templates used by scheduling templates keep their scheduling link."""
+
+from odoo import api, models
+
+
+class MailTemplate(models.Model):
+    _inherit = "mail.template"
+
+    @api.constrains("body_html")
+    def _check_cronofy_scheduling_link(self):
+        # The same refusal as on the scheduling template, for the other way to lose the
+        # link: editing the email template after it was chosen.
+        SchedulingTemplate = self.env["cronofy.scheduling.template"].sudo()
+        for mail in self:
+            users = SchedulingTemplate.search([("mail_template_id", "=", mail.id)])
+            users._cronofy_check_mail_link(mail)
