@@ -9,6 +9,19 @@ from .embed_common import EmbedFixtures
 @tagged("post_install", "-at_install")
 class TestEmbedTour(EmbedFixtures, CronofyHttpCase):
     def test_recruiter_sends_a_link_created_in_the_embedded_scheduler(self):
+        # The stage's scheduling template titles the interview: its rendered title must
+        # reach Cronofy through the browser's embed, as plain text.
+        stage = self.env["hr.recruitment.stage"].create(
+            {"name": "Embed tour stage", "job_ids": [(4, self.job.id)]}
+        )
+        stage.cronofy_scheduling_template_id = self.env["cronofy.scheduling.template"].create(
+            {
+                "name": "Embed tour template",
+                "cronofy_template_id": "sgr_demo_interview_30",
+                "event_summary": "Embed tour: {{ object.partner_name }} / {{ object.job_id.name }}",
+            }
+        )
+        self.applicant.with_context(cronofy_no_automation=True).stage_id = stage
         self.start_tour(
             f"/odoo/hr.applicant/{self.applicant.id}",
             "hr_recruitment_cronofy_embed_tour",
@@ -21,7 +34,9 @@ class TestEmbedTour(EmbedFixtures, CronofyHttpCase):
         (sim_request,) = self.sim.scheduling_requests()
         self.assertEqual(request.cronofy_id, sim_request["scheduling_request_id"])
         self.assertEqual(sim_request["recipients"][0]["email"], "ada@example.com")
-        self.assertIn("Embedded Test Engineer", sim_request["summary"])
+        self.assertEqual(
+            sim_request["summary"], "Embed tour: Ada <b>Lovelace</b> / Embedded Test Engineer"
+        )
         (mail,) = (
             self.env["mail.mail"]
             .sudo()
