@@ -1,4 +1,5 @@
 import { registry } from "@web/core/registry";
+import { rpc } from "@web/core/network/rpc";
 
 // Opened on an applicant whose scheduling link is pending: the recruiter sees the
 // link's state and no interview yet.
@@ -21,6 +22,55 @@ registry.category("web_tour.tours").add("hr_recruitment_cronofy_interview_tour",
     steps: () => [
         {
             content: "The booking shows on the applicant",
+            trigger: ".o_form_view .o_field_widget[name=cronofy_scheduling_state]:contains(Time chosen)",
+        },
+        {
+            content: "with its time",
+            trigger: ".o_form_view .o_field_widget[name=cronofy_interview_start]:not(:empty)",
+        },
+        {
+            content: "and the interview in the applicant's meetings",
+            trigger: ".o_form_view button[name=action_create_meeting]:contains(1 Meeting)",
+        },
+    ],
+});
+
+// Opened on an applicant whose candidate has booked but whose notification still waits
+// in the inbox. The administrator runs the notification job (as "Run Manually" does)
+// without touching the form: the interview must appear on the open form by itself,
+// through the bus message and the form's live reload.
+registry.category("web_tour.tours").add("hr_recruitment_cronofy_interview_live_tour", {
+    steps: () => [
+        {
+            content: "The form shows the pending link",
+            trigger: ".o_form_view .o_field_widget[name=cronofy_scheduling_state]:contains(Link sent)",
+        },
+        {
+            content: "Run the notification job behind the form's back",
+            trigger: ".o_form_view .o_field_widget[name=cronofy_scheduling_state]",
+            run: async () => {
+                const [cron] = await rpc("/web/dataset/call_kw/ir.model.data/search_read", {
+                    model: "ir.model.data",
+                    method: "search_read",
+                    args: [
+                        [
+                            ["module", "=", "hr_recruitment_cronofy"],
+                            ["name", "=", "ir_cron_cronofy_process_notifications"],
+                        ],
+                        ["res_id"],
+                    ],
+                    kwargs: {},
+                });
+                await rpc("/web/dataset/call_kw/ir.cron/method_direct_trigger", {
+                    model: "ir.cron",
+                    method: "method_direct_trigger",
+                    args: [[cron.res_id]],
+                    kwargs: {},
+                });
+            },
+        },
+        {
+            content: "The open form now shows the booking",
             trigger: ".o_form_view .o_field_widget[name=cronofy_scheduling_state]:contains(Time chosen)",
         },
         {
