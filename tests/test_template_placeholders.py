@@ -171,6 +171,18 @@ class TestRendering(TemplateTextsCase):
         with self.assertRaises(AccessError):
             self.template.with_user(self.manager).name = "Renamed"
 
+    def test_shipped_examples_read_well_with_empty_values(self):
+        # No department, interviewers or recruiter: every default text is used.
+        applicant = self._applicant("Ada Lovelace")
+        applicant.write({"department_id": False, "interviewer_ids": [(5,)], "user_id": False})
+        for xmlid in ("phone_screen", "technical_interview", "panel_interview"):
+            template = self.env.ref(f"hr_recruitment_cronofy.scheduling_template_{xmlid}")
+            for fname, text in self._render(template, applicant).items():
+                with self.subTest(template=xmlid, field=fname):
+                    self.assertTrue(text)
+                    self.assertNotIn("False", text)
+                    self.assertNotRegex(text, r"  | [.,:)]")
+
 
 @tagged("post_install", "-at_install")
 class TestValidation(TemplateTextsCase):
