@@ -111,6 +111,7 @@ class MailComposeMessage(models.TransientModel):
 
     def action_send_mail(self):
         for composer in self:
+            composer._cronofy_replace_stale_link()
             action = composer._cronofy_embed_scheduler_action()
             if action:
                 return action
@@ -157,10 +158,34 @@ class MailComposeMessage(models.TransientModel):
             composer._cronofy_fill_scheduling_link()
         return super().action_schedule_message(scheduled_date=scheduled_date)
 
+    def _cronofy_replace_stale_link(self):
+        """Single-record mode holds the body rendered when the composer opened: a link
+        cancelled since then (applicant refused, request cancelled or failed) would go
+        out dead. Put the applicant's current link in its place, or the stand-in when
+        there is none, so that Send creates a new one first."""
+        self.ensure_one()
+        if not self._cronofy_is_for_applicants() or self._cronofy_renders_at_send_time():
+            return
+        applicant = self._cronofy_target_applicants()
+        if len(applicant) != 1 or not self.body:
+            return
+        current = applicant.cronofy_scheduling_url or PENDING_LINK
+        dead = applicant.sudo().cronofy_request_ids.filtered(
+            # (never a piece of the current link itself)
+            lambda request: request.candidate_url and request.candidate_url not in current
+        )
+        body = self.body
+        for link in dead.mapped("candidate_url"):
+            # Markup.replace escapes both sides, as the link appears in the body.
+            body = body.replace(link, current)
+        if body != self.body:
+            self.body = body
+
     def _cronofy_fill_scheduling_link(self):
         """Last check before anything leaves: put the real link where the stand-in
         is, or refuse. Whatever the browser did, no candidate gets an empty link."""
         self.ensure_one()
+        self._cronofy_replace_stale_link()
         if not self._cronofy_uses_placeholder():
             return
         missing = self._cronofy_applicants_without_link()

@@ -112,6 +112,34 @@ class TestComposerSchedulingLink(EmbedFixtures, CronofyCase):
         (mail,) = self._emails_to(self.applicant)
         self.assertIn(request.candidate_url, mail.body_html)
 
+    def test_link_cancelled_after_opening_is_never_sent(self):
+        dead = self._record_link(self.applicant)
+        composer = self._composer(self.applicant)
+        self.assertIn(dead.candidate_url, composer.body)
+        dead.sudo().action_cancel()  # e.g. the applicant was refused meanwhile
+        # Send asks for a new link instead of sending the cancelled one...
+        action = composer.action_send_mail()
+        self.assertEqual(action["tag"], EMBED_CLIENT_ACTION)
+        self.assertNotIn(dead.candidate_url, composer.body)
+        self.assertIn(PENDING_LINK, composer.body)
+        self.assertFalse(self._emails_to(self.applicant))
+        # ...and once it exists, the message carries it.
+        fresh = self._record_link(self.applicant)
+        composer.action_send_mail()
+        (mail,) = self._emails_to(self.applicant)
+        self.assertIn(fresh.candidate_url.replace("&", "&amp;"), mail.body_html)
+        self.assertNotIn(dead.candidate_url.replace("&", "&amp;"), mail.body_html)
+
+    def test_link_replaced_after_opening_sends_the_current_one(self):
+        dead = self._record_link(self.applicant)
+        composer = self._composer(self.applicant)
+        dead.sudo().action_cancel()
+        fresh = self._record_link(self.applicant)
+        self.assertEqual(composer.action_send_mail(), {"type": "ir.actions.act_window_close"})
+        (mail,) = self._emails_to(self.applicant)
+        self.assertIn(fresh.candidate_url.replace("&", "&amp;"), mail.body_html)
+        self.assertNotIn(dead.candidate_url.replace("&", "&amp;"), mail.body_html)
+
     def test_a_message_never_leaves_with_the_stand_in(self):
         composer = self._composer(self.applicant)
         with self.assertRaisesRegex(UserError, "no open link yet"):
