@@ -282,9 +282,11 @@ class CronofySchedulingRequest(models.Model):
         state = self.state
         candidate = self.applicant_id.partner_name or self.env._("The candidate")
         when = self.interview_start and fields.Datetime.to_string(self.interview_start)
+        # "created", not "sent": the email is its own chatter message, posted after
+        # this note (the embed path sends it only when the browser calls Send again).
         messages = {
             "queued": self.env._("Scheduling link queued for %(candidate)s."),
-            "pending": self.env._("Scheduling link sent to %(candidate)s."),
+            "pending": self.env._("Scheduling link created for %(candidate)s."),
             "time_chosen": self.env._("%(candidate)s chose a time: %(when)s (UTC)."),
             "rescheduled": self.env._("%(candidate)s moved the interview to %(when)s (UTC)."),
             "declined": self.env._("%(candidate)s declined the interview."),

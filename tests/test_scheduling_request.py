@@ -112,7 +112,7 @@ class TestSchedulingRequest(TransactionCase):
         self.assertEqual(len(chosen), 1)
         self.assertIn("Ada &lt;b&gt;Lovelace&lt;/b&gt;", chosen[0])
         self.assertNotIn("<b>Lovelace</b>", chosen[0])
-        self.assertTrue(any("Scheduling link sent" in body for body in bodies))
+        self.assertTrue(any("Scheduling link created for" in body for body in bodies))
 
     def test_same_cronofy_request_cannot_be_recorded_twice(self):
         self._create_request()
