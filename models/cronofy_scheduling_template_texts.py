@@ -221,18 +221,31 @@ class CronofySchedulingTemplate(models.Model):
     def _cronofy_check_mail_link(self, mail):
         """Refuse an email template without the scheduling-link placeholder for these
         scheduling templates: the cron would send candidates an email with no link.
-        Called when either side changes (scheduling template or email template)."""
-        if not mail or not self or LINK_PLACEHOLDER.search(mail.sudo().body_html or ""):
+        Called when either side changes (scheduling template or email template).
+        Every stored translation is checked: the mail goes out in the candidate's
+        language, and Odoo's translation dialog stores the others then writes the
+        field in the user's language only."""
+        if not mail or not self:
             return
+        mail = mail.sudo()
+        bodies = mail._fields["body_html"]._get_stored_translations(mail) or {}
+        missing = sorted(
+            lang for lang, body in bodies.items() if not LINK_PLACEHOLDER.search(body or "")
+        )
+        if bodies and not missing:
+            return
+        languages = dict(self.env["res.lang"].get_installed())
         raise ValidationError(
             self.env._(
                 "The email template '%(mail)s' of '%(name)s' has no scheduling-link "
-                "placeholder: the candidate would get an email without the link. "
-                'Add <t t-out="object.cronofy_scheduling_url"/> (or a link with '
-                't-att-href="object.cronofy_scheduling_url") to its body, or '
+                "placeholder (%(languages)s): the candidate would get an email without "
+                'the link. Add <t t-out="object.cronofy_scheduling_url"/> (or a link '
+                'with t-att-href="object.cronofy_scheduling_url") to its body, or '
                 "choose another email template.",
                 mail=mail.name,
                 name=", ".join(self.mapped("name")),
+                languages=", ".join(languages.get(lang, lang) for lang in missing)
+                or self.env._("empty body"),
             )
         )
 

@@ -15,7 +15,7 @@ recruiter's edits). A message never leaves with the stand-in or an empty link.
 
 import contextlib
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from odoo import models
 from odoo.exceptions import UserError
@@ -161,8 +161,8 @@ class MailComposeMessage(models.TransientModel):
     def _cronofy_replace_stale_link(self):
         """Single-record mode holds the body rendered when the composer opened: a link
         cancelled since then (applicant refused, request cancelled or failed) would go
-        out dead. Put the applicant's current link in its place, or the stand-in when
-        there is none, so that Send creates a new one first."""
+        out dead. Any link of the applicant's other requests is replaced by the current
+        link, or by the stand-in when there is none, so that Send creates one first."""
         self.ensure_one()
         if not self._cronofy_is_for_applicants() or self._cronofy_renders_at_send_time():
             return
@@ -170,14 +170,20 @@ class MailComposeMessage(models.TransientModel):
         if len(applicant) != 1 or not self.body:
             return
         current = applicant.cronofy_scheduling_url or PENDING_LINK
-        dead = applicant.sudo().cronofy_request_ids.filtered(
-            # (never a piece of the current link itself)
-            lambda request: request.candidate_url and request.candidate_url not in current
+        other_links = (
+            applicant.sudo()
+            .cronofy_request_ids.filtered(
+                # (never a piece of the current link itself)
+                lambda request: request.candidate_url and request.candidate_url not in current
+            )
+            .mapped("candidate_url")
         )
         body = self.body
-        for link in dead.mapped("candidate_url"):
-            # Markup.replace escapes both sides, as the link appears in the body.
-            body = body.replace(link, current)
+        # Longest first, so that no link is cut by a shorter one it starts with.
+        for link in sorted(other_links, key=len, reverse=True):
+            # The body holds the link HTML-escaped ("&" as "&amp;"); Markup.replace
+            # escapes the new text itself.
+            body = body.replace(escape(link), current)
         if body != self.body:
             self.body = body
 

@@ -9,8 +9,12 @@ class MailTemplate(models.Model):
     @api.constrains("body_html")
     def _check_cronofy_scheduling_link(self):
         # The same refusal as on the scheduling template, for the other way to lose the
-        # link: editing the email template after it was chosen.
+        # link: editing the email template after it was chosen. Archived scheduling
+        # templates count too: they can be restored, and their queued requests still
+        # send this mail.
         SchedulingTemplate = self.env["cronofy.scheduling.template"].sudo()
         for mail in self:
-            users = SchedulingTemplate.search([("mail_template_id", "=", mail.id)])
+            users = SchedulingTemplate.with_context(active_test=False).search(
+                [("mail_template_id", "=", mail.id)]
+            )
             users._cronofy_check_mail_link(mail)

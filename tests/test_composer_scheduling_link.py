@@ -114,13 +114,15 @@ class TestComposerSchedulingLink(EmbedFixtures, CronofyCase):
 
     def test_link_cancelled_after_opening_is_never_sent(self):
         dead = self._record_link(self.applicant)
+        # Cronofy's links may carry a query of their own: "&" is "&amp;" in the body.
+        dead.sudo().candidate_url += "&utm_source=odoo"
         composer = self._composer(self.applicant)
-        self.assertIn(dead.candidate_url, composer.body)
+        self.assertIn(dead.candidate_url.replace("&", "&amp;"), composer.body)
         dead.sudo().action_cancel()  # e.g. the applicant was refused meanwhile
         # Send asks for a new link instead of sending the cancelled one...
         action = composer.action_send_mail()
         self.assertEqual(action["tag"], EMBED_CLIENT_ACTION)
-        self.assertNotIn(dead.candidate_url, composer.body)
+        self.assertNotIn("utm_source", composer.body)
         self.assertIn(PENDING_LINK, composer.body)
         self.assertFalse(self._emails_to(self.applicant))
         # ...and once it exists, the message carries it.

@@ -78,7 +78,10 @@ def _bus_delivery():
             except RuntimeError:  # the map changed while copied: next round
                 continue
             for websocket in websockets:
-                websocket.trigger_notification_dispatching()
+                # A websocket closing meanwhile must not end the thread (Odoo's own
+                # dispatcher survives the same way).
+                with contextlib.suppress(OSError, ValueError):
+                    websocket.trigger_notification_dispatching()
 
     thread = threading.Thread(target=poke, name="hrc-bus-poke", daemon=True)
     thread.start()

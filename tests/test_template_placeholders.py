@@ -348,6 +348,20 @@ class TestInvitationMail(TemplateTextsCase):
         self.assertIn("Placeholder screening", str(caught.exception))
         self.assertIn("object.cronofy_scheduling_url", str(caught.exception))
         self.assertIn("object.cronofy_scheduling_url", mail.body_html)
+        # A translation without the link is refused too, written in that language or
+        # from the translation dialog (which ends with a write in the user's language).
+        # (Odoo's assertRaises, unlike assertRaisesRegex, rolls the refused write back.)
+        with self.assertRaises(ValidationError) as caught:
+            mail.with_context(lang="fr_FR").body_html = "<p>Bonjour.</p>"
+        self.assertIn("French", str(caught.exception))
+        with self.assertRaises(ValidationError) as caught:
+            mail.update_field_translations("body_html", {"fr_FR": "<p>Bonjour.</p>"})
+        self.assertIn("French", str(caught.exception))
+        # An archived scheduling template still holds on to its email.
+        self.template.active = False
+        with self.assertRaises(ValidationError):
+            mail.body_html = "<p>Hello, see you soon.</p>"
+        self.template.active = True
         # Keeping the link in another form is fine, and unused templates are free.
         mail.body_html = '<p><a t-att-href="object.cronofy_scheduling_url">Book</a></p>'
         unused = mail.copy()
