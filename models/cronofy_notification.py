@@ -72,10 +72,12 @@ class CronofyNotification(models.Model):
     next_attempt_at = fields.Datetime(readonly=True)
     processed_at = fields.Datetime(readonly=True)
     error = fields.Text(readonly=True)
+    # Cascade: the body holds the candidate's name and email, so it goes with the
+    # request, which goes with the applicant (deleting an applicant erases both).
     scheduling_request_id = fields.Many2one(
         "cronofy.scheduling.request",
         readonly=True,
-        ondelete="set null",
+        ondelete="cascade",
         index="btree_not_null",
     )
     applicant_id = fields.Many2one(related="scheduling_request_id.applicant_id")

@@ -110,3 +110,14 @@ class HrApplicant(models.Model):
         action["domain"] = [("applicant_id", "=", self.id)]
         action["context"] = {"default_applicant_id": self.id, "create": False}
         return action
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_cronofy_requests(self):
+        # Delete the requests (and, by cascade, their notifications) before the
+        # applicant. Left to the database's cascade, one DELETE would both null the
+        # interview's applicant and delete its request, and PostgreSQL refuses that
+        # for an interview written in the same transaction (its request key is
+        # checked again on the update).
+        self.env["cronofy.scheduling.request"].sudo().search(
+            [("applicant_id", "in", self.ids)]
+        ).unlink()
