@@ -29,6 +29,7 @@
         "views/cronofy_scheduling_template_views.xml",
         "security/cronofy_notification_security.xml",
         "data/cronofy_cron_data.xml",
+        "data/cronofy_follow_up_data.xml",
         "views/cronofy_notification_views.xml",
         "data/cronofy_scheduling_template_data.xml",
         "views/cronofy_scheduling_template_texts_views.xml",

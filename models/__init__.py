@@ -24,3 +24,4 @@ from . import cronofy_scheduling_template_texts
 from . import hr_applicant_placeholders
 from . import cronofy_scheduling_request_texts
 from . import mail_template
+from . import cronofy_scheduling_request_follow_up
