@@ -13,6 +13,8 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+from .config_parameters import number_parameter
+
 _logger = logging.getLogger(__name__)
 
 RETENTION_PARAM = "hr_recruitment_cronofy.notification_retention_days"
@@ -27,20 +29,8 @@ class CronofyNotification(models.Model):
 
     @api.model
     def _retention_days(self):
-        """Days to keep handled notifications; 0 keeps them for ever. A value that is
-        not a number falls back to the default rather than deleting anything early."""
-        value = self.env["ir.config_parameter"].sudo().get_param(RETENTION_PARAM)
-        try:
-            days = int(value) if value not in (None, False, "") else DEFAULT_RETENTION_DAYS
-        except ValueError:
-            _logger.warning(
-                "%s=%r is not a whole number of days; using %s",
-                RETENTION_PARAM,
-                value,
-                DEFAULT_RETENTION_DAYS,
-            )
-            days = DEFAULT_RETENTION_DAYS
-        return max(days, 0)
+        """Days to keep handled notifications; 0 keeps them for ever."""
+        return number_parameter(self.env, RETENTION_PARAM, DEFAULT_RETENTION_DAYS)
 
     @api.autovacuum
     def _gc_old_notifications(self):

@@ -16,6 +16,7 @@ from odoo.exceptions import UserError
 
 from ..cronofy_protocol import CronofyError, NotificationType
 from ..cronofy_protocol.notifications import thaw
+from .config_parameters import number_parameter
 
 _logger = logging.getLogger(__name__)
 
@@ -36,12 +37,8 @@ class CronofySchedulingRequest(models.Model):
 
     @api.model
     def _reconcile_age(self):
-        value = self.env["ir.config_parameter"].sudo().get_param(RECONCILE_AGE_PARAM)
-        try:
-            hours = float(value) if value else DEFAULT_RECONCILE_AGE_HOURS
-        except ValueError:
-            hours = DEFAULT_RECONCILE_AGE_HOURS
-        return timedelta(hours=max(hours, 0))
+        hours = number_parameter(self.env, RECONCILE_AGE_PARAM, DEFAULT_RECONCILE_AGE_HOURS)
+        return timedelta(hours=hours)
 
     @api.model
     def _cron_reconcile_pending(self):

@@ -14,6 +14,8 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 
+from .config_parameters import number_parameter
+
 _logger = logging.getLogger(__name__)
 
 FOLLOW_UP_PARAM = "hr_recruitment_cronofy.follow_up_after_days"
@@ -34,14 +36,9 @@ class CronofySchedulingRequest(models.Model):
 
     @api.model
     def _follow_up_after(self):
-        """The delay before a follow-up, or None when follow-ups are off. A value that
-        is not a number uses the default."""
-        value = self.env["ir.config_parameter"].sudo().get_param(FOLLOW_UP_PARAM)
-        try:
-            days = float(value) if value not in (None, False, "") else DEFAULT_FOLLOW_UP_DAYS
-        except ValueError:
-            days = DEFAULT_FOLLOW_UP_DAYS
-        return timedelta(days=days) if days > 0 else None
+        """The delay before a follow-up, or None when follow-ups are off."""
+        days = number_parameter(self.env, FOLLOW_UP_PARAM, DEFAULT_FOLLOW_UP_DAYS)
+        return timedelta(days=days) if days else None
 
     @api.model
     def _cron_follow_up_unbooked(self):
