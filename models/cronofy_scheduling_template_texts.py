@@ -243,7 +243,9 @@ class CronofySchedulingTemplate(models.Model):
                 'with t-att-href="object.cronofy_scheduling_url") to its body, or '
                 "choose another email template.",
                 mail=mail.name,
-                name=", ".join(self.mapped("name")),
+                # Only names the user may read (the email side searches in sudo).
+                name=", ".join(self.sudo(False)._filtered_access("read").mapped("name"))
+                or self.env._("a scheduling template you cannot see"),
                 languages=", ".join(languages.get(lang, lang) for lang in missing)
                 or self.env._("empty body"),
             )

@@ -362,6 +362,14 @@ class TestInvitationMail(TemplateTextsCase):
         with self.assertRaises(ValidationError):
             mail.body_html = "<p>Hello, see you soon.</p>"
         self.template.active = True
+        # A template editor outside Recruitment is refused without seeing the names.
+        editor = new_test_user(
+            self.env, login="hrc_mail_editor", groups=f"base.group_user,{EDITOR_GROUP}"
+        )
+        with self.assertRaises(ValidationError) as caught:
+            mail.with_user(editor).body_html = "<p>Hello, see you soon.</p>"
+        self.assertIn("a scheduling template you cannot see", str(caught.exception))
+        self.assertNotIn("Placeholder screening", str(caught.exception))
         # Keeping the link in another form is fine, and unused templates are free.
         mail.body_html = '<p><a t-att-href="object.cronofy_scheduling_url">Book</a></p>'
         unused = mail.copy()
