@@ -10,6 +10,8 @@ on a slow HTTP call.
 
 from odoo import api, fields, models
 
+from .config_parameters import number_parameter
+
 # Cronofy counts calls when they arrive; a call reserved just inside a window can arrive
 # a little later. The windows are therefore slightly longer than Cronofy's, so network
 # jitter does not turn a reserved call into a 429 (which would still be retried).
@@ -34,14 +36,10 @@ class CronofyRateLimiter(models.Model):
     def _limits(self):
         """``{window seconds: max calls}``; Cronofy support can raise the defaults, so an
         admin can too (system parameters)."""
-        params = self.env["ir.config_parameter"].sudo()
-        limits = {}
-        for window, default in DEFAULT_LIMITS.items():
-            try:
-                limits[window] = int(params.get_param(LIMIT_PARAMETERS[window], default))
-            except ValueError:
-                limits[window] = default
-        return limits
+        return {
+            window: int(number_parameter(self.env, LIMIT_PARAMETERS[window], default))
+            for window, default in DEFAULT_LIMITS.items()
+        }
 
     @api.model
     def _reserve(self, key):
