@@ -12,9 +12,12 @@ class MailTemplate(models.Model):
         # link: editing the email template after it was chosen. Archived scheduling
         # templates count too: they can be restored, and their queued requests still
         # send this mail.
-        SchedulingTemplate = self.env["cronofy.scheduling.template"].sudo()
-        for mail in self:
-            users = SchedulingTemplate.with_context(active_test=False).search(
-                [("mail_template_id", "=", mail.id)]
-            )
+        users_by_mail = (
+            self.env["cronofy.scheduling.template"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("mail_template_id", "in", self.ids)])
+            .grouped("mail_template_id")
+        )
+        for mail, users in users_by_mail.items():
             users._cronofy_check_mail_link(mail)

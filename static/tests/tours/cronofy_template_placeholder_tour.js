@@ -6,6 +6,31 @@ const LOCATION = ".o_field_widget[name='location_note']";
 const POPOVER = ".o_model_field_selector_popover";
 const UNSAVED = ".o_form_status_indicator_buttons:not(.invisible) .o_form_button_save";
 
+function pickerItem(name, part) {
+    return `${POPOVER} .o_model_field_selector_popover_item[data-name='${name}'] .o_model_field_selector_popover_item_${part}`;
+}
+
+// The steps of Odoo's magic-wand picker on `field`: follow each relation of `path`,
+// pick its last field, insert it (with `defaultValue` when given).
+function pickPlaceholder(field, path, defaultValue) {
+    const names = path.split(".");
+    const last = names.pop();
+    return [
+        { content: `Open the picker of ${field}`, trigger: `${field} button.fa-magic`, run: "click" },
+        ...names.map((name) => ({
+            content: `Follow ${name}`,
+            trigger: pickerItem(name, "relation"),
+            run: "click",
+        })),
+        { content: `Pick ${last}`, trigger: pickerItem(last, "name"), run: "click" },
+        {
+            content: "Insert the placeholder",
+            trigger: `${POPOVER} .o_model_field_selector_default_value_input input`,
+            run: defaultValue ? `edit ${defaultValue} && press Enter` : "press Enter",
+        },
+    ];
+}
+
 // A recruitment manager edits a template's texts with the placeholder picker and by
 // typing, and the preview for the chosen applicant follows every edit before saving;
 // a bad placeholder shows its error in the preview; then the template is saved.
@@ -21,26 +46,7 @@ registry.category("web_tour.tours").add("hr_recruitment_cronofy_template_placeho
             trigger: `${LOCATION} input`,
             run: "edit Room:",
         },
-        {
-            content: "Open the placeholder picker",
-            trigger: `${LOCATION} button.fa-magic`,
-            run: "click",
-        },
-        {
-            content: "Follow the applicant's stage",
-            trigger: `${POPOVER} .o_model_field_selector_popover_item[data-name='stage_id'] .o_model_field_selector_popover_item_relation`,
-            run: "click",
-        },
-        {
-            content: "Pick the stage's name",
-            trigger: `${POPOVER} .o_model_field_selector_popover_item[data-name='name'] .o_model_field_selector_popover_item_name`,
-            run: "click",
-        },
-        {
-            content: "Insert it without a default value",
-            trigger: `${POPOVER} .o_model_field_selector_default_value_input input`,
-            run: "press Enter",
-        },
+        ...pickPlaceholder(LOCATION, "stage_id.name"),
         {
             content: "The placeholder is in the text",
             trigger: `${LOCATION} input:value(Room: {{object.stage_id.name}})`,
@@ -59,21 +65,7 @@ registry.category("web_tour.tours").add("hr_recruitment_cronofy_template_placeho
             trigger: `${DESCRIPTION} textarea`,
             run: "click",
         },
-        {
-            content: "Open the picker of the description",
-            trigger: `${DESCRIPTION} button.fa-magic`,
-            run: "click",
-        },
-        {
-            content: "Pick the candidate's name",
-            trigger: `${POPOVER} .o_model_field_selector_popover_item[data-name='partner_name'] .o_model_field_selector_popover_item_name`,
-            run: "click",
-        },
-        {
-            content: "Insert it with a default value",
-            trigger: `${POPOVER} .o_model_field_selector_default_value_input input`,
-            run: "edit the candidate && press Enter",
-        },
+        ...pickPlaceholder(DESCRIPTION, "partner_name", "the candidate"),
         {
             content: "The description preview shows the candidate's name",
             trigger:
