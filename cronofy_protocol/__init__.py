@@ -11,6 +11,8 @@ from .datacenters import (
     Endpoints,
     check_allowed_url,
     get_data_center,
+    is_link_of,
+    link_host,
     resolve_endpoints,
 )
 from .embed_token import (
@@ -107,6 +109,8 @@ __all__ = [
     "ValidationFailedError",
     "build_embed_token",
     "check_allowed_url",
+    "is_link_of",
+    "link_host",
     "compute_signature",
     "decode_embed_token",
     "dedupe_key",

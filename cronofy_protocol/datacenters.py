@@ -101,6 +101,31 @@ def check_allowed_url(url: str) -> str:
     )
 
 
+def is_link_of(url: str, base_url: str) -> bool:
+    """True when ``url`` is a link of the Cronofy app at ``base_url``: an allowed
+    Cronofy URL (``check_allowed_url``) with the same scheme, host and port. Links
+    taken from a notification or an embed event are kept only then, so that a
+    crafted body cannot send a candidate or a recruiter anywhere else."""
+    try:
+        check_allowed_url(url)
+        return _origin(url) == _origin(base_url)
+    except (ConfigurationError, ValueError):
+        return False
+
+
+def link_host(url: str) -> str:
+    """The host of ``url`` for a message, or ``?`` when it has none or is malformed."""
+    try:
+        return urlsplit(url).hostname or "?"
+    except ValueError:
+        return "?"
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return (parts.scheme.lower(), (parts.hostname or "").lower(), parts.port)
+
+
 def normalize_base_url(url: str) -> str:
     """Check a configured base URL and drop a trailing slash. A path prefix is kept
     (a simulator may be mounted under one); a query or fragment is refused."""

@@ -25,6 +25,14 @@ from .errors import NotificationParseError
 from .moments import Moment, format_utc, parse_moment, parse_utc_timestamp
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024  # 1 MiB, the addon's documented intake limit
+# Cronofy's payloads nest about six levels deep. A limit far above that and far
+# below Python's recursion limit lets every later walk of the value (freezing,
+# display) recurse safely, whatever stack the caller already uses.
+MAX_JSON_DEPTH = 64
+# Integers in Cronofy's payloads are minutes and counts. Python refuses to parse
+# integers over 4,300 digits with a ValueError, and big ones cost quadratic time:
+# anything longer than this is refused as the parse reads it.
+MAX_INTEGER_DIGITS = 32
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -182,6 +190,15 @@ def _string(value: Any, path: str, *, allow_empty: bool = False) -> str:
         raise NotificationParseError(path, f"expected a string, got {_kind(value)}")
     if not allow_empty and not value.strip():
         raise NotificationParseError(path, "must not be empty")
+    # JSON can spell characters no database text column or UTF-8 encoder takes:
+    # NUL, and surrogates that pair with nothing. Cronofy sends neither.
+    if "\x00" in value:
+        raise NotificationParseError(path, "contains a NUL character")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise NotificationParseError(path, "contains an unpaired surrogate") from None
     return value
 
 
@@ -317,6 +334,7 @@ def _parse_duration_minutes(obj: dict, path: str) -> int | None:
 
 def parse_scheduling_request(value: Any, path: str = "scheduling_request") -> SchedulingRequest:
     """Parse one ``scheduling_request`` object (webhook or API response)."""
+    _check_depth(value)
     obj = _object(value, path)
     request_id = _string(
         _require(obj, "scheduling_request_id", path), _join(path, "scheduling_request_id")
@@ -393,6 +411,7 @@ def dedupe_key(
 
 def parse_notification_payload(payload: Any) -> SchedulingRequestNotification:
     """Parse an already-decoded notification (e.g. replayed from the inbox)."""
+    _check_depth(payload)
     root = _object(payload, "body")
     notification = _object(_require(root, "notification", ""), "notification")
     type_ = _string(_require(notification, "type", "notification"), "notification.type")
@@ -437,7 +456,9 @@ def _reject_constant(name: str) -> Any:
 
 
 def decode_json_body(raw_body: bytes, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> Any:
-    """Strict JSON decoding of a request body with a size cap."""
+    """Strict JSON decoding of a request body with a size cap, a nesting cap
+    (``MAX_JSON_DEPTH``) and an integer-length cap (``MAX_INTEGER_DIGITS``). Every
+    refusal is a ``NotificationParseError``, never another exception."""
     if not isinstance(raw_body, bytes | bytearray | memoryview):
         raise TypeError("raw_body must be bytes")
     size = len(raw_body)
@@ -452,8 +473,11 @@ def decode_json_body(raw_body: bytes, *, max_body_bytes: int = DEFAULT_MAX_BODY_
     except UnicodeDecodeError:
         raise NotificationParseError("body", "not valid UTF-8") from None
     try:
-        return json.loads(
-            text, object_pairs_hook=_no_duplicate_keys, parse_constant=_reject_constant
+        value = json.loads(
+            text,
+            object_pairs_hook=_no_duplicate_keys,
+            parse_constant=_reject_constant,
+            parse_int=_bounded_int,
         )
     except json.JSONDecodeError as exc:
         raise NotificationParseError(
@@ -461,6 +485,32 @@ def decode_json_body(raw_body: bytes, *, max_body_bytes: int = DEFAULT_MAX_BODY_
         ) from None
     except RecursionError:
         raise NotificationParseError("body", "JSON nested too deeply") from None
+    _check_depth(value)
+    return value
+
+
+def _bounded_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise NotificationParseError(
+            "body", f"a number of {len(digits)} digits is longer than any Cronofy sends"
+        )
+    return int(digits)
+
+
+def _check_depth(value: Any, limit: int = MAX_JSON_DEPTH) -> None:
+    """Refuse a value nested deeper than ``limit``, walking it without recursion."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            raise NotificationParseError("body", f"JSON nested deeper than {limit} levels")
+        stack.extend((child, depth + 1) for child in children)
 
 
 def parse_notification(

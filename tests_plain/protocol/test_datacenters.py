@@ -6,6 +6,8 @@ from cronofy_protocol import (
     ConfigurationError,
     check_allowed_url,
     get_data_center,
+    is_link_of,
+    link_host,
     resolve_endpoints,
 )
 from cronofy_protocol.datacenters import DATA_CENTERS
@@ -111,3 +113,27 @@ def test_base_url_with_query_refused():
 def test_override_is_also_checked():
     with pytest.raises(ConfigurationError):
         resolve_endpoints("us", api_base_url="https://attacker.example")
+
+
+@pytest.mark.parametrize(
+    ("url", "base", "kept"),
+    [
+        ("https://app.cronofy.com/rts/abc", "https://app.cronofy.com", True),
+        ("https://app-de.cronofy.com/rts/abc", "https://app.cronofy.com", False),
+        ("https://evil.example/rts/abc", "https://app.cronofy.com", False),
+        ("http://app.cronofy.com/rts/abc", "https://app.cronofy.com", False),
+        ("javascript:alert(1)", "https://app.cronofy.com", False),
+        ("https://x@app.cronofy.com/rts", "https://app.cronofy.com", False),
+        ("http://127.0.0.1:8099/rts/abc", "http://127.0.0.1:8099", True),
+        ("http://127.0.0.1:9999/rts/abc", "http://127.0.0.1:8099", False),
+        ("http://[::1/rts", "http://127.0.0.1:8099", False),
+    ],
+)
+def test_links_are_kept_only_on_the_apps_own_host(url, base, kept):
+    assert is_link_of(url, base) is kept
+
+
+def test_link_host_never_raises():
+    assert link_host("https://evil.example/x") == "evil.example"
+    assert link_host("http://[::1/x") == "?"
+    assert link_host("no host") == "?"

@@ -512,3 +512,73 @@ def test_moment_object_with_null_tzid_and_duration_without_minutes():
     sr = parse_notification(body(mutated(change))).scheduling_request
     assert sr.event.start == Moment(datetime(2025, 1, 20, 9, 0, tzinfo=UTC))
     assert sr.duration_minutes is None
+
+
+# --- signed but hostile: every refusal is a NotificationParseError naming the place ---
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        lambda p: p["scheduling_request"].update(scheduling_request_id="srq_\u0000x"),
+        lambda p: p["notification"].update(type="scheduling_request_\u0000time_chosen"),
+        lambda p: p["scheduling_request"]["event"]["metadata"]["scheduler"].update(
+            correlation_id="odoo-\u0000"
+        ),
+    ],
+    ids=["request-id", "type", "correlation-id"],
+)
+def test_nul_character_in_a_typed_string_refused(where):
+    # json.dumps spells NUL as \u0000: valid JSON, but no text column takes it.
+    error = parse_error(mutated(where))
+    assert "NUL" in str(error) and error.field != "body"
+
+
+def test_lone_surrogate_in_an_id_refused():
+    raw = body().replace(b'"srq_80f7"', b'"srq_\\ud800"')
+    error = parse_error(raw)
+    assert error.field == "scheduling_request.scheduling_request_id"
+    assert "surrogate" in str(error)
+
+
+def test_paired_surrogates_are_an_ordinary_character():
+    raw = body().replace(b'"srq_80f7"', b'"srq_\\ud83d\\ude80"')
+    assert parse_notification(raw).scheduling_request.scheduling_request_id == "srq_🚀"
+
+
+@pytest.mark.parametrize("digits", [33, 5000])
+def test_huge_integer_refused_as_it_is_read(digits):
+    raw = body().replace(b'"minutes": 30', b'"minutes": ' + b"9" * digits)
+    assert b"9" * digits in raw
+    error = parse_error(raw)
+    assert error.field == "body" and "digits" in str(error)
+
+
+def test_ordinary_integers_still_parse():
+    raw = body().replace(b'"minutes": 30', b'"minutes": ' + b"9" * 32)
+    assert parse_notification(raw).scheduling_request.duration_minutes == int("9" * 32)
+
+
+@pytest.mark.parametrize("depth", [65, 600, 900])
+def test_nesting_just_under_the_json_parser_limit_refused(depth):
+    # Python's parser takes 900 levels; walking them again later (freezing, display)
+    # would recurse past the interpreter's limit inside a request handler.
+    nested = b"[" * depth + b"]" * depth
+    raw = body().replace(b'"dashboard_url"', b'"deep": ' + nested + b', "dashboard_url"')
+    json.loads(raw)  # valid JSON
+    error = parse_error(raw)
+    assert error.field == "body" and "nested deeper" in str(error)
+
+
+def test_nesting_of_sixty_four_levels_is_kept():
+    nested = "[" * 62 + "]" * 62  # with the body and the request: 64 levels
+    raw = body().replace(b'"dashboard_url"', f'"deep": {nested}, "dashboard_url"'.encode())
+    assert "deep" in parse_notification(raw).scheduling_request.extra
+
+
+def test_api_answer_nested_too_deeply_refused():
+    deep: list = []
+    for _ in range(200):
+        deep = [deep]
+    with pytest.raises(NotificationParseError):
+        parse_scheduling_request({"scheduling_request_id": "srq_1", "x": deep})
