@@ -93,7 +93,7 @@ def bench_intake(odoo, wiring):
             {
                 "notification": {
                     "type": "scheduling_request_time_chosen",
-                    "triggered_at": "2030-01-01T00:00:00Z",
+                    "triggered_at": "2026-01-01T00:00:00Z",
                 },
                 "scheduling_request": {
                     "scheduling_request_id": f"srq_bench_intake_{i}",

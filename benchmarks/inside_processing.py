@@ -54,7 +54,7 @@ def addon_case(i):
     payload = {
         "notification": {
             "type": "scheduling_request_time_chosen",
-            "triggered_at": f"2030-01-01T00:00:{i % 60:02d}Z",
+            "triggered_at": f"2026-01-01T00:00:{i % 60:02d}Z",
         },
         "scheduling_request": {
             "scheduling_request_id": request.cronofy_id,

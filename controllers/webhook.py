@@ -1,7 +1,10 @@
 """Cronofy push notifications: verify, store, answer. Nothing else.
 
 Order matters and is the point of this controller:
-1. unknown company key → 404 (one body for every 404, nothing read);
+0. any method but POST → 405 (werkzeug answers most; Odoo adds OPTIONS to every
+   route for CORS, so that one reaches us and is refused here);
+1. unknown or malformed company key → 404 (one body for every 404, nothing read;
+   a key that cannot be one of ours never reaches the database);
 2. body over 1 MiB → 413 (at most 1 MiB + 1 byte is ever read);
 3. ``Cronofy-HMAC-SHA256`` checked over the exact raw bytes against every active
    client secret, in constant time, failing closed → 401, nothing stored;
@@ -13,6 +16,7 @@ a valid notification is never lost. Answers never say why beyond the status.
 """
 
 import logging
+import re
 
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -27,6 +31,8 @@ from ..models.cronofy_notification import KEPT_HEADERS
 _logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = DEFAULT_MAX_BODY_BYTES
+# The shape of the keys cronofy.connection generates (secrets.token_urlsafe).
+WEBHOOK_KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,128}")
 
 
 def _answer(http_status, **data):
@@ -56,10 +62,16 @@ class CronofyWebhookController(http.Controller):
         save_session=False,
     )
     def cronofy_webhook(self, key, **_params):
-        connection = request.env["cronofy.connection"]._by_webhook_key(key)
+        httprequest = request.httprequest
+        if httprequest.method != "POST":
+            response = _answer(405, status="method_not_allowed")
+            response.headers["Allow"] = "POST"
+            return response
+        connection = WEBHOOK_KEY_PATTERN.fullmatch(key or "") and request.env[
+            "cronofy.connection"
+        ]._by_webhook_key(key)
         if not connection:
             return _answer(404, status="not_found")
-        httprequest = request.httprequest
         declared = httprequest.content_length
         if declared is not None and declared > MAX_BODY_BYTES:
             return _answer(413, status="too_large")
@@ -68,7 +80,9 @@ class CronofyWebhookController(http.Controller):
             return _answer(413, status="too_large")
         signature = httprequest.headers.get(HEADER_NAME)
         if not verify_signature(raw_body, signature, connection._webhook_secrets()):
-            connection._count_rejected_webhook()
+            connection._count_rejected_webhook(
+                "invalid" if signature else "missing", httprequest.remote_addr, len(raw_body)
+            )
             _logger.warning(
                 "Cronofy webhook refused for company %s: %s signature (%s bytes from %s)",
                 connection.company_id.id,
@@ -81,8 +95,11 @@ class CronofyWebhookController(http.Controller):
             payload = decode_json_body(raw_body, max_body_bytes=MAX_BODY_BYTES)
         except NotificationParseError:
             return _answer(400, status="bad_request")
+        # (NUL is the one character a jsonb column refuses.)
         headers = {
-            name: httprequest.headers[name] for name in KEPT_HEADERS if name in httprequest.headers
+            name: httprequest.headers[name].replace("\x00", "")
+            for name in KEPT_HEADERS
+            if name in httprequest.headers
         }
         request.env["cronofy.notification"].sudo()._store(connection, raw_body, payload, headers)
         return _answer(200, status="accepted")

@@ -19,6 +19,7 @@ from . import cronofy_notification_retention
 from . import cronofy_scheduling_request_interview
 from . import cronofy_reconciler
 from . import calendar_event
+from . import cronofy_webhook_refusal
 from . import cronofy_connection_webhook
 from . import cronofy_scheduling_template_texts
 from . import hr_applicant_placeholders

@@ -1,17 +1,21 @@
+from datetime import timedelta
+
 from odoo import fields, models
+
+from .cronofy_webhook_refusal import RETENTION_DAYS
 
 
 class CronofyConnection(models.Model):
     _inherit = "cronofy.connection"
 
     webhook_rejected_count = fields.Integer(
-        "Refused notifications",
-        readonly=True,
-        copy=False,
-        help="Requests to the webhook URL refused for a missing or wrong signature. "
-        "A growing number means a wrong client secret in Odoo, or someone probing the URL.",
+        "Refused notifications (30 days)",
+        compute="_compute_webhook_refusals",
+        help="Requests to the webhook URL refused for a missing or wrong signature in the "
+        "last 30 days. A growing number means a wrong client secret in Odoo, or someone "
+        "probing the URL.",
     )
-    webhook_last_rejected_at = fields.Datetime("Last refused", readonly=True, copy=False)
+    webhook_last_rejected_at = fields.Datetime("Last refused", compute="_compute_webhook_refusals")
     notification_count = fields.Integer(compute="_compute_notification_count")
 
     def _compute_notification_count(self):
@@ -23,17 +27,27 @@ class CronofyConnection(models.Model):
         for connection in self:
             connection.notification_count = counts.get(connection, 0)
 
-    def _count_rejected_webhook(self):
-        """One atomic UPDATE: no read-modify-write race between workers, and
-        nothing from the refused request is stored."""
+    def _compute_webhook_refusals(self):
+        since = fields.Datetime.now() - timedelta(days=RETENTION_DAYS)
+        figures = {
+            connection: (count, last)
+            for connection, count, last in self.env["cronofy.webhook.refusal"]
+            .sudo()
+            ._read_group(
+                [("connection_id", "in", self.ids), ("refused_at", ">=", since)],
+                ["connection_id"],
+                ["__count", "refused_at:max"],
+            )
+        }
+        for connection in self:
+            count, last = figures.get(connection, (0, False))
+            connection.webhook_rejected_count = count
+            connection.webhook_last_rejected_at = last
+
+    def _count_rejected_webhook(self, reason, remote_addr, body_bytes):
+        """Remember one refused delivery (an INSERT, see cronofy.webhook.refusal)."""
         self.ensure_one()
-        self.env.cr.execute(
-            "UPDATE cronofy_connection SET webhook_rejected_count = "
-            "COALESCE(webhook_rejected_count, 0) + 1, "
-            "webhook_last_rejected_at = (now() at time zone 'UTC') WHERE id = %s",
-            [self.id],
-        )
-        self.invalidate_recordset(["webhook_rejected_count", "webhook_last_rejected_at"])
+        self.env["cronofy.webhook.refusal"].sudo()._record(self, reason, remote_addr, body_bytes)
 
     def action_open_notifications(self):
         self.ensure_one()

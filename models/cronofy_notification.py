@@ -4,14 +4,17 @@ The webhook controller only verifies, stores a row here and answers; nothing is
 processed in the request. The processing cron (``_cron_process_notifications``)
 claims rows with ``FOR UPDATE SKIP LOCKED`` and applies each one in its own
 savepoint, so a crash or a bug loses nothing: the row stays, with its error, and
-can be replayed. Duplicate deliveries collapse onto one row (unique dedupe key).
+can be replayed. Duplicate deliveries to one connection collapse onto one row
+(unique dedupe key per connection: a body another company's URL and secret
+received is that company's row, and never hides ours).
 """
 
+import dataclasses
 import hashlib
 import json
 import logging
 import threading
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -40,6 +43,18 @@ MAX_BATCHES_PER_RUN = 20
 # stays failed until an admin replays it.
 MAX_AUTOMATIC_ATTEMPTS = 5
 RETRY_BASE_DELAY = timedelta(minutes=1)
+# A notification claiming to come from further in the future than this is dated
+# when it arrived instead: otherwise one body dated 2099 would make every genuine
+# later notification of its request look older, and be skipped.
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def storable_text(text):
+    """``text`` as PostgreSQL can store it: no NUL, no unpaired surrogate (both can
+    be spelt in JSON, and reach an error message through a field name)."""
+    if not text:
+        return text
+    return str(text).encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
 
 
 class RetryableProcessingError(Exception):
@@ -72,6 +87,11 @@ class CronofyNotification(models.Model):
     next_attempt_at = fields.Datetime(readonly=True)
     processed_at = fields.Datetime(readonly=True)
     error = fields.Text(readonly=True)
+    intake_note = fields.Char(
+        readonly=True,
+        help="What the intake changed in what the sender claimed, e.g. a triggered_at "
+        "in the future, replaced by the time of receipt.",
+    )
     # Cascade: the body holds the candidate's name and email, so it goes with the
     # request, which goes with the applicant (deleting an applicant erases both).
     scheduling_request_id = fields.Many2one(
@@ -96,7 +116,11 @@ class CronofyNotification(models.Model):
     raw_body_pretty = fields.Text("Body", compute="_compute_raw_body_pretty")
 
     _sql_constraints = [
-        ("dedupe_key_unique", "unique(dedupe_key)", "This notification is already in the inbox."),
+        (
+            "dedupe_key_unique",
+            "unique(connection_id, dedupe_key)",
+            "This notification is already in the inbox.",
+        ),
     ]
 
     @api.depends("raw_body")
@@ -114,7 +138,7 @@ class CronofyNotification(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _intake_values(self, raw_body, payload):
+    def _intake_values(self, raw_body, payload, received_at):
         """Columns for one verified body. Content the parser refuses is kept as a
         failed row with the parser's reason: a signed notification is never lost."""
         try:
@@ -123,19 +147,30 @@ class CronofyNotification(models.Model):
             return {
                 "dedupe_key": "unparsed-" + hashlib.sha256(raw_body).hexdigest(),
                 "state": "failed",
-                "error": self.env._(
-                    "Unreadable notification (%(field)s): %(reason)s",
-                    field=error.field,
-                    reason=str(error),
+                "error": storable_text(
+                    self.env._(
+                        "Unreadable notification (%(field)s): %(reason)s",
+                        field=error.field,
+                        reason=str(error),
+                    )
                 ),
             }
+        triggered_at = notification.triggered_at.astimezone(UTC).replace(tzinfo=None)
+        note = None
+        if triggered_at > received_at + MAX_CLOCK_SKEW:
+            note = self.env._(
+                "Dated %(claimed)s UTC, after its arrival: ordered as if sent when it arrived.",
+                claimed=fields.Datetime.to_string(triggered_at),
+            )
+            triggered_at = received_at
         return {
             "dedupe_key": notification.dedupe_key,
             "state": "received",
             "notification_type": notification.type[:128],
             "cronofy_request_ref": notification.scheduling_request.scheduling_request_id[:256],
             "correlation_id": (notification.correlation_id or "")[:256] or None,
-            "triggered_at": notification.triggered_at.replace(tzinfo=None),
+            "triggered_at": triggered_at,
+            "intake_note": note,
         }
 
     @api.model
@@ -144,18 +179,18 @@ class CronofyNotification(models.Model):
         id, or None for a duplicate. Plain SQL ``ON CONFLICT DO NOTHING``: two
         concurrent deliveries of the same notification race on the unique index,
         not in Python, and the intake stays a single cheap statement."""
-        values = self._intake_values(raw_body, payload)
         now = fields.Datetime.now()
+        values = self._intake_values(raw_body, payload, now)
         uid = self.env.uid
         self.env.cr.execute(
             """
             INSERT INTO cronofy_notification (
                 company_id, connection_id, source, raw_body, headers, dedupe_key,
                 notification_type, cronofy_request_ref, correlation_id, triggered_at,
-                received_at, state, attempts, error,
+                received_at, state, attempts, error, intake_note,
                 create_uid, create_date, write_uid, write_date)
-            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s, %s)
-            ON CONFLICT (dedupe_key) DO NOTHING
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s, %s, %s)
+            ON CONFLICT (connection_id, dedupe_key) DO NOTHING
             RETURNING id
             """,
             [
@@ -172,6 +207,7 @@ class CronofyNotification(models.Model):
                 now,
                 values["state"],
                 values.get("error"),
+                values.get("intake_note"),
                 uid,
                 now,
                 uid,
@@ -257,7 +293,7 @@ class CronofyNotification(models.Model):
         self.write(
             {
                 "state": state,
-                "error": message or False,
+                "error": storable_text(message) or False,
                 "attempts": attempts,
                 "next_attempt_at": False,
                 "processed_at": fields.Datetime.now(),
@@ -266,6 +302,7 @@ class CronofyNotification(models.Model):
         )
 
     def _record_failure(self, attempts, message):
+        message = storable_text(message)
         retry_at = False
         if attempts < MAX_AUTOMATIC_ATTEMPTS:
             retry_at = fields.Datetime.now() + RETRY_BASE_DELAY * (2 ** (attempts - 1))
@@ -287,10 +324,12 @@ class CronofyNotification(models.Model):
                 cron.sudo()._trigger(retry_at)
 
     def _parsed(self):
+        """The stored body, parsed; dated as the intake ordered it (a claimed
+        ``triggered_at`` in the future was replaced by the time of receipt)."""
         self.ensure_one()
         try:
             payload = decode_json_body((self.raw_body or "").encode("utf-8"))
-            return parse_notification_payload(payload)
+            notification = parse_notification_payload(payload)
         except NotificationParseError as error:
             raise UserError(
                 self.env._(
@@ -299,6 +338,11 @@ class CronofyNotification(models.Model):
                     reason=str(error),
                 )
             ) from None
+        if self.triggered_at:
+            ordered_at = self.triggered_at.replace(tzinfo=UTC)
+            if notification.triggered_at - ordered_at > timedelta(seconds=1):
+                notification = dataclasses.replace(notification, triggered_at=ordered_at)
+        return notification
 
     def _process(self):
         """(state, message, scheduling request) for this row."""

@@ -1,5 +1,6 @@
 import hashlib
 import hmac
+import logging
 import secrets
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -7,6 +8,10 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+
+from ..cronofy_protocol import is_link_of, link_host
+
+_logger = logging.getLogger(__name__)
 
 # The lifecycle of a scheduling request, in one place.
 #
@@ -196,24 +201,40 @@ class CronofySchedulingRequest(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _values_from_cronofy(self, scheduling_request):
+    def _values_from_cronofy(self, scheduling_request, connection):
         """Field values from a cronofy_protocol SchedulingRequest (API answer,
-        embed event or notification): the ids and links Cronofy gave us."""
+        embed event or notification): the ids and links Cronofy gave us. A link is
+        kept only on ``connection``'s Cronofy app host (https, or the simulator's
+        loopback http): a body crafted by anyone holding a secret must not put a
+        link to another site in front of a candidate or a recruiter."""
         operations = scheduling_request.recipient_operations
-        values = {
-            "cronofy_id": scheduling_request.scheduling_request_id,
-            "dashboard_url": scheduling_request.dashboard_url or False,
-            "reschedule_url": (operations and operations.reschedule_url) or False,
-            "decline_url": (operations and operations.decline_url) or False,
+        links = {
+            "dashboard_url": scheduling_request.dashboard_url,
+            "reschedule_url": operations and operations.reschedule_url,
+            "decline_url": operations and operations.decline_url,
+            "candidate_url": scheduling_request.primary_select_url
+            or (operations and operations.view_url),
         }
-        link = scheduling_request.primary_select_url or (operations and operations.view_url)
-        if link:
-            values["candidate_url"] = link
+        app_base_url = connection._endpoints().app_base_url if connection else None
+        values = {"cronofy_id": scheduling_request.scheduling_request_id}
+        for name, link in links.items():
+            if link and app_base_url and is_link_of(link, app_base_url):
+                values[name] = link
+            elif link:
+                _logger.warning(
+                    "Cronofy request %s: %s on %s ignored, not the Cronofy app host of company %s",
+                    scheduling_request.scheduling_request_id,
+                    name,
+                    link_host(link),
+                    connection.company_id.id if connection else "-",
+                )
+            elif name != "candidate_url":
+                values[name] = False
         if scheduling_request.summary:
             values["summary"] = scheduling_request.summary
         if scheduling_request.duration_minutes:
             values["duration_minutes"] = scheduling_request.duration_minutes
-        return {key: value for key, value in values.items() if value is not None}
+        return values
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -377,7 +377,8 @@ class CronofySchedulingRequest(models.Model):
             "SELECT state FROM cronofy_scheduling_request WHERE id = %s FOR UPDATE", [self.id]
         )
         self.invalidate_recordset(["state"])
-        values = self._values_from_cronofy(created)
+        connection = self.env["cronofy.connection"]._for_company(self.company_id)
+        values = self._values_from_cronofy(created, connection)
         if values.get("candidate_url"):
             values["candidate_url"] = self._link_with_correlation(
                 values["candidate_url"], self.correlation_id

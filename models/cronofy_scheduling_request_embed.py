@@ -7,26 +7,19 @@ on the company's Cronofy app host. No HTTP call to Cronofy happens here (the
 recruiter's browser talked to the embed); everything is checked from what we know.
 """
 
-from urllib.parse import urlsplit
-
 from odoo import api, models, tools
 from odoo.exceptions import RedirectWarning, UserError
 
 from ..cronofy_protocol import (
-    ConfigurationError,
     NotificationParseError,
-    check_allowed_url,
+    is_link_of,
+    link_host,
     parse_scheduling_request,
 )
 
 # The element's own default; hr.job has no interview length to take it from.
 DEFAULT_INTERVIEW_MINUTES = 30
 SETTINGS_ACTION = "hr_recruitment.action_hr_recruitment_configuration"
-
-
-def _origin(url):
-    parts = urlsplit(url)
-    return (parts.scheme.lower(), (parts.hostname or "").lower(), parts.port)
 
 
 class CronofySchedulingRequest(models.Model):
@@ -148,7 +141,7 @@ class CronofySchedulingRequest(models.Model):
                     "again to create another one."
                 )
             )
-        values = self._values_from_cronofy(scheduling_request)
+        values = self._values_from_cronofy(scheduling_request, connection)
         if not values.get("candidate_url"):
             raise UserError(
                 self.env._(
@@ -168,7 +161,7 @@ class CronofySchedulingRequest(models.Model):
     def _check_embed_links(self, scheduling_request, connection):
         """Every link must be on this company's Cronofy app host: a link relayed by
         the browser must not send the candidate anywhere else."""
-        app_origin = _origin(connection._endpoints().app_base_url)
+        app_base_url = connection._endpoints().app_base_url
         operations = scheduling_request.recipient_operations
         links = [
             scheduling_request.primary_select_url,
@@ -179,17 +172,12 @@ class CronofySchedulingRequest(models.Model):
             *(recipient.select_url for recipient in scheduling_request.recipients),
         ]
         for link in filter(None, links):
-            try:
-                check_allowed_url(link)
-                allowed = _origin(link) == app_origin
-            except (ConfigurationError, ValueError):
-                allowed = False
-            if not allowed:
+            if not is_link_of(link, app_base_url):
                 raise UserError(
                     self.env._(
                         "The Embedded Scheduler returned a link outside Cronofy (%(host)s). "
                         "Nothing was recorded or sent.",
-                        host=urlsplit(link).hostname or "?",
+                        host=link_host(link),
                     )
                 )
 

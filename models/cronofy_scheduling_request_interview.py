@@ -14,6 +14,7 @@ Rules that make delivery order and duplicates irrelevant:
 
 import logging
 from datetime import UTC
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
@@ -47,6 +48,16 @@ def _naive_utc(moment_time):
     return moment_time.astimezone(UTC).replace(tzinfo=None)
 
 
+def _is_plain_https_url(url):
+    try:
+        parts = urlsplit(url)
+        return bool(
+            parts.scheme == "https" and parts.hostname and "@" not in parts.netloc
+        ) and not any(char.isspace() for char in url)
+    except ValueError:
+        return False
+
+
 class CronofySchedulingRequest(models.Model):
     _inherit = "cronofy.scheduling.request"
 
@@ -72,11 +83,15 @@ class CronofySchedulingRequest(models.Model):
         never reached Odoo) gets a request created for it."""
         Request = self.sudo().with_context(active_test=False)
         cronofy_id = notification.scheduling_request.scheduling_request_id
-        request = Request.search([("cronofy_id", "=", cronofy_id)], limit=1)
+        # Only this company's requests: a notification that came in through
+        # another company's URL and secret must not even touch ours.
+        of_company = [("company_id", "=", company.id)]
+        request = Request.search([("cronofy_id", "=", cronofy_id), *of_company], limit=1)
         correlation_id = notification.correlation_id
         if not request and correlation_id:
             request = Request.search(
-                [("correlation_id", "=", correlation_id), ("cronofy_id", "=", False)], limit=1
+                [("correlation_id", "=", correlation_id), ("cronofy_id", "=", False), *of_company],
+                limit=1,
             )
             if request:
                 request.cronofy_id = cronofy_id
@@ -88,13 +103,14 @@ class CronofySchedulingRequest(models.Model):
                     request = Request._create_from_notification(
                         notification, applicant, correlation_id=correlation_id
                     )
-        if request and request.company_id != company:
-            return Request.browse()
         return request
 
     @api.model
     def _create_from_notification(self, notification, applicant, correlation_id=None):
-        values = self._values_from_cronofy(notification.scheduling_request)
+        connection = self.env["cronofy.connection"]._for_company(
+            applicant.company_id or self.env.company
+        )
+        values = self._values_from_cronofy(notification.scheduling_request, connection)
         values.update(applicant_id=applicant.id, origin="embed", user_id=applicant.user_id.id)
         if correlation_id:
             values["correlation_id"] = correlation_id
@@ -168,7 +184,7 @@ class CronofySchedulingRequest(models.Model):
                 state=request._state_label(request.state),
                 type=notification.type,
             )
-        values = dict(ordering, **request._link_values(notification.scheduling_request))
+        values = dict(ordering, **request._link_values(notification.scheduling_request, connection))
         details = notification.scheduling_request.event
         note = details and details.scheduler_metadata.captured_data.get("notes")
         values["candidate_note"] = note if isinstance(note, str) else False
@@ -187,9 +203,9 @@ class CronofySchedulingRequest(models.Model):
         request._notify_interview_change()
         return "done", False
 
-    def _link_values(self, scheduling_request):
+    def _link_values(self, scheduling_request, connection):
         # The candidate link keeps the correlation id we added at creation.
-        values = self._values_from_cronofy(scheduling_request)
+        values = self._values_from_cronofy(scheduling_request, connection)
         values.pop("candidate_url", None)
         values.pop("cronofy_id", None)
         return values
@@ -270,12 +286,15 @@ class CronofySchedulingRequest(models.Model):
         if not details:
             return False
         conferencing = details.extra.get("conferencing")
-        if hasattr(conferencing, "get") and isinstance(conferencing.get("join_url"), str):
-            return conferencing["join_url"]
+        join_url = conferencing.get("join_url") if hasattr(conferencing, "get") else None
         location = details.extra.get("location")
         description = location.get("description") if hasattr(location, "get") else None
-        if isinstance(description, str) and description.startswith("https://"):
-            return description
+        # A video link lives on the conferencing provider's host, not Cronofy's: any
+        # https address with a host and no user information (which would make it read
+        # like one host while going to another); nothing else becomes a link.
+        for candidate in (join_url, description):
+            if isinstance(candidate, str) and _is_plain_https_url(candidate):
+                return candidate
         return False
 
     @staticmethod

@@ -35,7 +35,7 @@ class TestTimeoutWhileProcessing(CronofyWebhookCase):
         payload = self._payload(
             request.cronofy_id,
             "scheduling_request_time_chosen",
-            "2030-01-01T00:00:00Z",
+            "2026-01-01T00:00:00Z",
             correlation_id=request.correlation_id,
         )
         self.assertEqual(self._post(payload).status_code, 200)

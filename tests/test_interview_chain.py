@@ -240,7 +240,7 @@ class TestInterviewChain(CronofyWebhookCase):
         payload = self._payload(
             "srq_unknown_1",
             "scheduling_request_time_chosen",
-            "2030-02-01T10:00:00Z",
+            "2026-02-01T10:00:00Z",
             event={
                 "summary": "Interview",
                 "start": {"time": "2030-02-04T09:00:00Z", "tzid": "Europe/Paris"},
@@ -265,7 +265,7 @@ class TestInterviewChain(CronofyWebhookCase):
         forged = self._payload(
             "srq_unknown_2",
             "scheduling_request_declined",
-            "2030-02-01T10:00:00Z",
+            "2026-02-01T10:00:00Z",
             correlation_id=f"odoo-a{self.applicant.id}-abcdef123456-0000000000000000",
         )
         self._post(forged)
@@ -293,7 +293,7 @@ class TestInterviewChain(CronofyWebhookCase):
     def test_unknown_types_are_stored_and_skipped(self):
         request = self._send_link()
         self._post(
-            self._payload(request.cronofy_id, "scheduling_request_viewed", "2030-02-01T10:00:00Z")
+            self._payload(request.cronofy_id, "scheduling_request_viewed", "2026-02-01T10:00:00Z")
         )
         self._process()
         row = self._notifications(request)
@@ -314,7 +314,7 @@ class TestInterviewChain(CronofyWebhookCase):
             self._payload(
                 request.cronofy_id,
                 "scheduling_request_time_chosen",
-                "2030-02-01T10:00:00Z",
+                "2026-02-01T10:00:00Z",
                 event=event,
             )
         )

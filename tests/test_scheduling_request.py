@@ -39,10 +39,13 @@ class TestSchedulingRequest(TransactionCase):
             {"candidate_id": cls.candidate.id, "job_id": cls.job.id}
         )
         cls.Request = cls.env["cronofy.scheduling.request"]
+        # Links are kept only on the connection's Cronofy app host: app.cronofy.com.
+        cls.connection = cls.env["cronofy.connection"]._for_company(cls.applicant.company_id)
+        cls.connection.write({"datacenter": "us", "api_base_url": False, "app_base_url": False})
 
     def _create_request(self, applicant=None, **overrides):
         scheduling_request = parse_scheduling_request(dict(CRONOFY_REQUEST, **overrides))
-        values = self.Request._values_from_cronofy(scheduling_request)
+        values = self.Request._values_from_cronofy(scheduling_request, self.connection)
         values.update(applicant_id=(applicant or self.applicant).id, origin="embed")
         return self.Request.with_user(self.recruiter).create(values)
 

@@ -19,7 +19,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.hr_recruitment_cronofy.cronofy_protocol import compute_signature
 
-from .webhook_common import CronofyWebhookCase
+from .webhook_common import TwoCompanyWebhookCase
 
 set_hypothesis_home_dir(tempfile.mkdtemp(prefix="hypothesis-security-odoo-"))
 
@@ -30,7 +30,7 @@ FUZZ = settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-COMPANY_B_SECRET = "CRN_security_company_b_secret_0000002"
+COMPANY_B_SECRET = TwoCompanyWebhookCase.company_b_secret
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 json_values = st.recursive(
@@ -48,7 +48,7 @@ near_miss = st.fixed_dictionaries(
                     ["scheduling_request_time_chosen", "scheduling_request_declined", "x"]
                 )
                 | json_values,
-                "triggered_at": st.sampled_from(["2030-01-01T00:00:00Z", "yesterday"])
+                "triggered_at": st.sampled_from(["2026-01-01T00:00:00Z", "yesterday"])
                 | json_values,
             }
         ),
@@ -62,19 +62,7 @@ near_miss = st.fixed_dictionaries(
 
 
 @tagged("post_install", "-at_install")
-class TestSecurityWebhook(CronofyWebhookCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.company_b = cls.env["res.company"].create({"name": "Security Company B"})
-        cls.connection_b = cls.env["cronofy.connection"]._for_company(cls.company_b)
-        cls.connection_b.write(
-            cls._demo_connection_values(
-                client_secret=COMPANY_B_SECRET, internal_app_client_secret=COMPANY_B_SECRET
-            )
-        )
-        cls.path_b = f"/cronofy/webhook/{cls.connection_b.sudo().webhook_key}"
-
+class TestSecurityWebhook(TwoCompanyWebhookCase):
     # -- fuzzing the controller ------------------------------------------------------------
 
     @FUZZ
@@ -135,7 +123,7 @@ class TestSecurityWebhook(CronofyWebhookCase):
     @mute_logger("odoo.addons.hr_recruitment_cronofy.controllers.webhook")
     def test_one_companys_secret_is_refused_at_another_companys_url(self):
         payload = self._payload(
-            "srq_sec_cross", "scheduling_request_time_chosen", "2030-01-01T00:00:00Z"
+            "srq_sec_cross", "scheduling_request_time_chosen", "2026-01-01T00:00:00Z"
         )
         self.assertEqual(self._post(payload, secret=COMPANY_B_SECRET).status_code, 401)
         self.assertEqual(self._post(payload, path=self.path_b).status_code, 401)
@@ -166,7 +154,7 @@ class TestSecurityWebhook(CronofyWebhookCase):
         payload = self._payload(
             request_b.cronofy_id,
             "scheduling_request_time_chosen",
-            "2030-01-01T00:00:00Z",
+            "2026-01-01T00:00:00Z",
             correlation_id=request_b.correlation_id,
             event={
                 "summary": "Interview",
@@ -188,7 +176,7 @@ class TestSecurityWebhook(CronofyWebhookCase):
         payload = self._payload(
             request.cronofy_id,
             "scheduling_request_time_chosen",
-            "2030-01-01T00:00:00Z",
+            "2026-01-01T00:00:00Z",
             correlation_id=request.correlation_id,
             event={
                 "summary": XSS,
@@ -220,7 +208,7 @@ class TestSecurityWebhook(CronofyWebhookCase):
 
     def test_only_admins_read_the_inbox_and_users_see_their_companies_requests(self):
         self._post(
-            self._payload("srq_sec_roles", "scheduling_request_time_chosen", "2030-01-01T00:00:00Z")
+            self._payload("srq_sec_roles", "scheduling_request_time_chosen", "2026-01-01T00:00:00Z")
         )
         request = self._send_link()
         recruiter = self.recruiter

@@ -7,7 +7,7 @@ from odoo.tools import mute_logger
 
 from .webhook_common import CronofyWebhookCase
 
-TRIGGERED = "2030-01-19T16:14:11Z"
+TRIGGERED = "2026-01-19T16:14:11Z"
 
 
 @tagged("post_install", "-at_install")
@@ -25,7 +25,7 @@ class TestWebhookIntake(CronofyWebhookCase):
         self.assertEqual(len(row), 1)
         self.assertEqual(row.state, "received")
         self.assertEqual(row.notification_type, "scheduling_request_time_chosen")
-        self.assertEqual(str(row.triggered_at), "2030-01-19 16:14:11")
+        self.assertEqual(str(row.triggered_at), "2026-01-19 16:14:11")
         self.assertEqual(row.connection_id, self.connection)
         self.assertEqual(row.company_id, self.company)
         self.assertEqual(json.loads(row.raw_body), self._valid_payload())
@@ -41,7 +41,7 @@ class TestWebhookIntake(CronofyWebhookCase):
         self.assertEqual(self._post(body).status_code, 200)
         # Same notification, timestamp spelt differently: still the same one.
         respelt = self._valid_payload()
-        respelt["notification"]["triggered_at"] = "2030-01-19T16:14:11+00:00"
+        respelt["notification"]["triggered_at"] = "2026-01-19T16:14:11+00:00"
         self.assertEqual(self._post(respelt).status_code, 200)
         self.assertEqual(
             self.Notification.search_count([("cronofy_request_ref", "=", "srq_intake_1")]), 1
@@ -73,11 +73,11 @@ class TestWebhookIntake(CronofyWebhookCase):
         self.connection.write({"internal_app_client_secret": False})
         for index, secret in enumerate((old_secret, new_secret)):
             payload = self._valid_payload()
-            payload["notification"]["triggered_at"] = f"2030-01-19T16:14:1{index}Z"
+            payload["notification"]["triggered_at"] = f"2026-01-19T16:14:1{index}Z"
             self.assertEqual(self._post(payload, secret=secret).status_code, 200, index)
         # Cronofy during a rotation: one value per active secret, comma-separated.
         payload = self._valid_payload()
-        payload["notification"]["triggered_at"] = "2030-01-19T16:14:15Z"
+        payload["notification"]["triggered_at"] = "2026-01-19T16:14:15Z"
         from odoo.addons.hr_recruitment_cronofy.cronofy_protocol import compute_signature
 
         body = json.dumps(payload).encode()

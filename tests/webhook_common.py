@@ -48,7 +48,7 @@ class CronofyWebhookCase(CronofyHttpCase):
             scheduling_request = client.create_from_template(
                 TEMPLATE, [recipient(applicant.email_from, applicant.partner_name)]
             )
-        values = self.Request._values_from_cronofy(scheduling_request)
+        values = self.Request._values_from_cronofy(scheduling_request, self.connection)
         values.update(applicant_id=applicant.id, origin="button", user_id=self.recruiter.id)
         request = self.Request.create(values)
         self.env.flush_all()
@@ -110,3 +110,22 @@ class CronofyWebhookCase(CronofyHttpCase):
                 "event": event,
             },
         }
+
+
+class TwoCompanyWebhookCase(CronofyWebhookCase):
+    """A second company with a connection of its own (its own secret and URL)."""
+
+    company_b_secret = "CRN_security_company_b_secret_0000002"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_b = cls.env["res.company"].create({"name": "Security Company B"})
+        cls.connection_b = cls.env["cronofy.connection"]._for_company(cls.company_b)
+        cls.connection_b.write(
+            cls._demo_connection_values(
+                client_secret=cls.company_b_secret,
+                internal_app_client_secret=cls.company_b_secret,
+            )
+        )
+        cls.path_b = f"/cronofy/webhook/{cls.connection_b.sudo().webhook_key}"
