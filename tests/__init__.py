@@ -17,3 +17,7 @@ from . import test_template_placeholders
 from . import test_template_placeholder_tour
 from . import test_security_webhook
 from . import test_faults_timeouts
+from . import test_follow_up
+from . import test_notification_retention
+from . import test_webhook_hostile
+from . import test_route_table
