@@ -6,7 +6,9 @@ request, every request in the state of its newest notification, every distinct
 notification in the inbox and processed, and no 5xx answer.
 
 Run through ``benchmarks/run stress`` / ``benchmarks/run kill``. Knobs:
-HRC_STRESS_TOTAL (1000), HRC_STRESS_THREADS (16), HRC_STRESS_SEED (10)."""
+HRC_STRESS_TOTAL (1000), HRC_STRESS_THREADS (16), HRC_STRESS_SEED (10),
+HRC_STRESS_UNSIGNED (640: unsigned POSTs fired from the same threads while the
+inbox drains; each must be a 401, counted exactly, with no ERROR line)."""
 
 import argparse
 import json
@@ -39,6 +41,7 @@ from cronofy_protocol import compute_signature  # noqa: E402
 TOTAL = int(os.environ.get("HRC_STRESS_TOTAL", "1000"))
 THREADS = int(os.environ.get("HRC_STRESS_THREADS", "16"))
 SEED = int(os.environ.get("HRC_STRESS_SEED", "10"))
+UNSIGNED = int(os.environ.get("HRC_STRESS_UNSIGNED", "640"))
 DUPLICATE_SHARE = 0.30
 REORDER_SHARE = 0.20
 SEND_DEADLINE = 300  # seconds a sender keeps retrying one notification
@@ -198,6 +201,29 @@ class Sender:
             self.done += 1
 
 
+def flood_unsigned(url, count):
+    """``count`` unsigned POSTs from THREADS threads: what anyone who finds the URL
+    can do. Returns the answers' status counts."""
+    statuses = Counter()
+    lock = threading.Lock()
+    local = threading.local()
+    body = json.dumps({"notification": {"type": "probe"}}).encode()
+
+    def one(_index):
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+        try:
+            code = local.session.post(url, data=body, timeout=30).status_code
+        except requests.RequestException as error:
+            code = type(error).__name__
+        with lock:
+            statuses[code] += 1
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        list(pool.map(one, range(count)))
+    return statuses
+
+
 def wait_drained(timeout=DRAIN_TIMEOUT):
     started = time.monotonic()
     while time.monotonic() - started < timeout:
@@ -345,6 +371,17 @@ def main():
             for future in futures:
                 future.result()
         sent = time.monotonic() - started
+        refused = None
+        if not args.kill and UNSIGNED:
+            ((refused_before,),) = sql("SELECT count(*) FROM cronofy_webhook_refusal")
+            flood_started = time.monotonic()
+            refused = flood_unsigned(sender.url, UNSIGNED)
+            ((refused_after,),) = sql("SELECT count(*) FROM cronofy_webhook_refusal")
+            print(
+                f"  {UNSIGNED} unsigned POSTs from {THREADS} threads in "
+                f"{time.monotonic() - flood_started:.1f}s while the inbox drains: answers "
+                f"{dict(refused)}, {refused_after - refused_before} refusals counted"
+            )
         drained = wait_drained()
         total = time.monotonic() - started
         problems += odoo.log_problems()
@@ -353,6 +390,15 @@ def main():
             + (f"{total:.1f}s after the first delivery" if drained is not None else "NEVER")
         )
         ok = drained is not None and verify(plan, expected, sender, problems)
+        if refused is not None:
+            ok &= correctness(
+                refused == Counter({401: UNSIGNED}), "every unsigned POST answered 401"
+            )
+            ok &= correctness(
+                refused_after - refused_before == UNSIGNED,
+                "every refusal counted exactly",
+                f"{refused_after - refused_before} of {UNSIGNED}",
+            )
     finally:
         odoo.stop()
         simulator.stop()
