@@ -42,6 +42,7 @@ from ..cronofy_protocol import (
     resolve_endpoints,
 )
 from ..cronofy_protocol.datacenters import OFFICIAL_HOSTS
+from .access import SYSTEM, check_groups
 
 _logger = logging.getLogger(__name__)
 
@@ -440,13 +441,17 @@ class CronofyConnection(models.Model):
 
     def action_rotate_webhook_key(self):
         """A new key invalidates the old URL at once: paste the new one into Cronofy."""
+        check_groups(self, SYSTEM, self.env._("Rotating the Cronofy webhook key"))
+        self.check_access("write")
         for connection in self:
             connection.sudo().webhook_key = _new_webhook_key()
         return True
 
     def action_test_connection(self):
         """Form button: test and report in a notification (the form then reloads)."""
+        check_groups(self, SYSTEM, self.env._("Testing the Cronofy connection"))
         self.ensure_one()
+        self.check_access("write")
         error = self._test_connection()
         return {
             "type": "ir.actions.client",

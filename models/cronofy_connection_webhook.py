@@ -50,7 +50,12 @@ class CronofyConnection(models.Model):
         self.env["cronofy.webhook.refusal"].sudo()._record(self, reason, remote_addr, body_bytes)
 
     def action_open_notifications(self):
+        # Imported locally: the rest of this file is being changed in parallel work.
+        from .access import SYSTEM, check_groups
+
+        check_groups(self, SYSTEM, self.env._("Opening the Cronofy notification inbox"))
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "hr_recruitment_cronofy.cronofy_notification_action"
         )

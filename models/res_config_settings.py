@@ -6,7 +6,8 @@ browser), shows whether one is set, and a typed value replaces the stored one.
 """
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+
+from .access import SYSTEM, check_groups
 
 SECRET_SETTINGS = {
     "cronofy_client_secret": "client_secret",
@@ -135,21 +136,26 @@ class ResConfigSettings(models.TransientModel):
     # ---------------------------------------------------------------------------------
 
     def _cronofy_connection(self):
+        """The connection of the settings' company, which the (admin) caller must be
+        allowed to change: a settings record names any company it is given."""
         self.ensure_one()
-        if not self.env.user._is_system():
-            raise AccessError(self.env._("Only administrators can manage the Cronofy connection."))
-        return self.cronofy_connection_id
+        connection = self.cronofy_connection_id
+        connection.check_access("write")
+        return connection
 
     def action_cronofy_connect(self):
         """Open Cronofy's embedded sign-up with a freshly signed embed token."""
+        check_groups(self, SYSTEM, self.env._("Connecting the company to Cronofy"))
         url = self._cronofy_connection()._embedded_sign_up_url()
         return {"type": "ir.actions.act_url", "url": url, "target": "new"}
 
     def action_cronofy_authorize(self):
+        check_groups(self, SYSTEM, self.env._("Authorizing Cronofy API access"))
         url = self._cronofy_connection()._oauth_authorization_url()
         return {"type": "ir.actions.act_url", "url": url, "target": "self"}
 
     def action_cronofy_disconnect(self):
+        check_groups(self, SYSTEM, self.env._("Disconnecting the company from Cronofy"))
         warning = self._cronofy_connection()._disconnect()
         if warning:
             return self._cronofy_notification(warning, "warning")
@@ -158,6 +164,7 @@ class ResConfigSettings(models.TransientModel):
         )
 
     def action_cronofy_test_connection(self):
+        check_groups(self, SYSTEM, self.env._("Testing the Cronofy connection"))
         error = self._cronofy_connection()._test_connection()
         if error:
             return self._cronofy_notification(error, "danger")
@@ -166,6 +173,7 @@ class ResConfigSettings(models.TransientModel):
         )
 
     def action_cronofy_rotate_webhook_key(self):
+        check_groups(self, SYSTEM, self.env._("Rotating the Cronofy webhook key"))
         self._cronofy_connection().action_rotate_webhook_key()
         return self._cronofy_notification(
             self.env._(
