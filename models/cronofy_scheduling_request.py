@@ -10,6 +10,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..cronofy_protocol import is_link_of, link_host
+from .access import RECRUITMENT_INTERVIEWER, RECRUITMENT_OFFICER, check_groups
 
 _logger = logging.getLogger(__name__)
 
@@ -238,6 +239,12 @@ class CronofySchedulingRequest(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        check_groups(self, RECRUITMENT_OFFICER, self.env._("Creating scheduling requests"))
+        # A new request is noted on its applicant's chatter with sudo (and mails the
+        # candidate later): the caller must be allowed to change those applicants.
+        self.env["hr.applicant"].browse(
+            {vals["applicant_id"] for vals in vals_list if vals.get("applicant_id")}
+        ).check_access("write")
         for vals in vals_list:
             if vals.get("applicant_id") and "company_id" not in vals:
                 applicant = self.env["hr.applicant"].browse(vals["applicant_id"])
@@ -326,13 +333,21 @@ class CronofySchedulingRequest(models.Model):
     # ------------------------------------------------------------------
 
     def action_open_candidate_link(self):
+        check_groups(
+            self, RECRUITMENT_INTERVIEWER, self.env._("Opening a scheduling request's link")
+        )
         self.ensure_one()
+        self.check_access("read")
         if not self.candidate_url:
             raise UserError(self.env._("This request has no candidate link yet."))
         return {"type": "ir.actions.act_url", "url": self.candidate_url, "target": "new"}
 
     def action_open_dashboard(self):
+        check_groups(
+            self, RECRUITMENT_INTERVIEWER, self.env._("Opening a scheduling request in Cronofy")
+        )
         self.ensure_one()
+        self.check_access("read")
         if not self.dashboard_url:
             raise UserError(self.env._("Cronofy has not given a dashboard link for this request."))
         return {"type": "ir.actions.act_url", "url": self.dashboard_url, "target": "new"}

@@ -39,6 +39,7 @@ from ..cronofy_protocol import (
     ValidationFailedError,
     recipient,
 )
+from .access import RECRUITMENT_OFFICER, check_groups
 from .cronofy_scheduling_request import OPEN_STATES
 
 _logger = logging.getLogger(__name__)
@@ -158,6 +159,8 @@ class CronofySchedulingRequest(models.Model):
 
     def action_retry(self):
         """Queue failed automation requests again, e.g. after fixing the connection."""
+        check_groups(self, RECRUITMENT_OFFICER, self.env._("Retrying scheduling requests"))
+        self.check_access("write")
         retryable = self.filtered(lambda request: request.state == "failed" and request.template_id)
         if not retryable:
             raise UserError(self.env._("Only failed requests sent by a stage can be retried."))
@@ -178,6 +181,8 @@ class CronofySchedulingRequest(models.Model):
 
     def action_cancel(self):
         """Cancel open requests; the Cronofy side is cancelled by the cron."""
+        check_groups(self, RECRUITMENT_OFFICER, self.env._("Cancelling scheduling requests"))
+        self.check_access("write")
         self._cancel_open(reason=self.env._("Cancelled by %s.", self.env.user.name))
         return True
 

@@ -2,6 +2,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 
+from .access import RECRUITMENT_INTERVIEWER, check_groups
 from .cronofy_scheduling_request import OPEN_STATES, STATES
 
 
@@ -103,7 +104,11 @@ class HrApplicant(models.Model):
         )
 
     def action_open_cronofy_requests(self):
+        check_groups(
+            self, RECRUITMENT_INTERVIEWER, self.env._("Opening an applicant's scheduling requests")
+        )
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "hr_recruitment_cronofy.cronofy_scheduling_request_action"
         )

@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from odoo import api, models
 
+from .access import RECRUITMENT_OFFICER, check_groups
 from .cronofy_scheduling_request import OPEN_STATES
 
 # Hired applicants keep a booked interview (it may be the one that got them hired);
@@ -101,6 +102,9 @@ class HrApplicant(models.Model):
     def action_cronofy_send_scheduling_link(self):
         """Queue a link for each selected applicant, with their stage's template or,
         when the stage has none, the company's first scheduling template."""
+        check_groups(self, RECRUITMENT_OFFICER, self.env._("Sending scheduling links"))
+        # The requests are created with sudo: only for applicants the caller may change.
+        self.check_access("write")
         queued, skipped = self._cronofy_queue_scheduling_links(fallback_to_company_template=True)
         message = self.env._("%(queued)s scheduling link(s) queued.", queued=len(queued))
         if skipped:

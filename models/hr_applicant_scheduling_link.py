@@ -4,6 +4,8 @@ and what an applicant needs before the Embedded Scheduler can create a link."""
 from odoo import models
 from odoo.exceptions import UserError
 
+from .access import RECRUITMENT_OFFICER, check_groups
+
 SCHEDULING_LINK_TEMPLATE = "hr_recruitment_cronofy.mail_template_schedule_interview"
 
 
@@ -14,7 +16,9 @@ class HrApplicant(models.Model):
         """Open the mail composer with the invitation template. When the applicant
         has no open link yet, Send first opens the Embedded Scheduler to create one
         (see mail.compose.message)."""
+        check_groups(self, RECRUITMENT_OFFICER, self.env._("Sending scheduling links"))
         self.ensure_one()
+        self.check_access("write")
         self._check_cronofy_can_receive_link()
         template = self.env.ref(SCHEDULING_LINK_TEMPLATE, raise_if_not_found=False)
         return {
