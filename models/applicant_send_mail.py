@@ -1,5 +1,6 @@
 from odoo import models
 
+from .access import RECRUITMENT_INTERVIEWER, check_groups
 from .mail_compose_message import DERIVED_FIELDS, PLACEHOLDER_FIELD
 
 
@@ -12,7 +13,12 @@ class ApplicantSendMail(models.TransientModel):
     _inherit = "applicant.send.mail"
 
     def action_send(self):
+        # The wizard's own ACL: interviewers and officers, for applicants they can read.
+        check_groups(self, RECRUITMENT_INTERVIEWER, self.env._("Sending emails to applicants"))
         self.ensure_one()
+        # As the wizard names them: reading applicant_ids as the caller would silently
+        # drop the applicants they cannot read instead of refusing.
+        self.env["hr.applicant"].browse(self.sudo().applicant_ids.ids).check_access("read")
         body = str(self.body or "") + str(self.template_id.body_html or "")
         uses_link = any(name in body for name in (PLACEHOLDER_FIELD, *DERIVED_FIELDS))
         missing = uses_link and self.applicant_ids.filtered(

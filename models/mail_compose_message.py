@@ -20,6 +20,8 @@ from markupsafe import Markup, escape
 from odoo import models
 from odoo.exceptions import UserError
 
+from .access import RECRUITMENT_OFFICER, check_groups
+
 PLACEHOLDER_FIELD = "cronofy_scheduling_url"
 # Computed from the link: must never keep a value computed from the stand-in.
 DERIVED_FIELDS = ["cronofy_scheduling_button"]
@@ -111,6 +113,12 @@ class MailComposeMessage(models.TransientModel):
 
     def action_send_mail(self):
         for composer in self:
+            if composer._cronofy_is_for_applicants():
+                # Before the sudo reads below: the applicants must be readable, and a
+                # message that needs a scheduling link is an officer's to send.
+                composer._cronofy_target_applicants().check_access("read")
+                if composer._cronofy_uses_placeholder():
+                    check_groups(self, RECRUITMENT_OFFICER, self.env._("Sending scheduling links"))
             composer._cronofy_replace_stale_link()
             action = composer._cronofy_embed_scheduler_action()
             if action:
@@ -155,6 +163,11 @@ class MailComposeMessage(models.TransientModel):
 
     def action_schedule_message(self, scheduled_date=False):
         for composer in self:
+            if composer._cronofy_is_for_applicants():
+                # As in action_send_mail, before the sudo reads of the link check.
+                composer._cronofy_target_applicants().check_access("read")
+                if composer._cronofy_uses_placeholder():
+                    check_groups(self, RECRUITMENT_OFFICER, self.env._("Sending scheduling links"))
             composer._cronofy_fill_scheduling_link()
         return super().action_schedule_message(scheduled_date=scheduled_date)
 
