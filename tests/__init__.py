@@ -21,3 +21,4 @@ from . import test_follow_up
 from . import test_notification_retention
 from . import test_webhook_hostile
 from . import test_route_table
+from . import test_public_method_access
