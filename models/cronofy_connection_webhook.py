@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import fields, models
 
+from .access import SYSTEM, check_groups
 from .cronofy_webhook_refusal import RETENTION_DAYS
 
 
@@ -50,9 +51,6 @@ class CronofyConnection(models.Model):
         self.env["cronofy.webhook.refusal"].sudo()._record(self, reason, remote_addr, body_bytes)
 
     def action_open_notifications(self):
-        # Imported locally: the rest of this file is being changed in parallel work.
-        from .access import SYSTEM, check_groups
-
         check_groups(self, SYSTEM, self.env._("Opening the Cronofy notification inbox"))
         self.ensure_one()
         self.check_access("read")

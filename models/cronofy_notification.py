@@ -21,6 +21,7 @@ from odoo.exceptions import UserError
 
 from ..cronofy_protocol import NotificationParseError, parse_notification_payload
 from ..cronofy_protocol.notifications import decode_json_body
+from .access import RECRUITMENT_MANAGER, SYSTEM, check_groups
 
 _logger = logging.getLogger(__name__)
 
@@ -379,9 +380,6 @@ class CronofyNotification(models.Model):
         """Queue the notifications again; the processing cron applies them (it may
         call Cronofy, which never happens in a user's transaction). Applying twice
         is harmless: processing is idempotent."""
-        # Imported locally: the rest of this file is being changed in parallel work.
-        from .access import RECRUITMENT_MANAGER, SYSTEM, check_groups
-
         check_groups(
             self, (RECRUITMENT_MANAGER, SYSTEM), self.env._("Replaying Cronofy notifications")
         )
@@ -405,9 +403,6 @@ class CronofyNotification(models.Model):
     def action_match(self):
         """Attach an orphan to the request (or applicant) an admin picked, then
         replay it."""
-        # Imported locally: the rest of this file is being changed in parallel work.
-        from .access import RECRUITMENT_MANAGER, SYSTEM, check_groups
-
         check_groups(
             self, (RECRUITMENT_MANAGER, SYSTEM), self.env._("Matching Cronofy notifications")
         )

@@ -203,6 +203,9 @@ class HrApplicant(models.Model):
     def _cronofy_queued_request_values(self, template):
         self.ensure_one()
         Request = self.env["cronofy.scheduling.request"]
+        # The stage (or an officer) chose the template: anyone allowed to move the
+        # applicant, e.g. an interviewer who cannot read templates, triggers it.
+        template = template.sudo()
         # Everything the request's create() would otherwise look up one applicant at a
         # time is given here, so queueing 500 applicants stays a handful of queries.
         return {

@@ -111,10 +111,10 @@ ALLOWED = {
         "hr_recruitment's ACL and rules: officers create their company's applicants",
     ),
     ("hr.applicant", "write"): (
-        OWN_RECRUITERS,
-        "hr_recruitment's ACL and rules: officers move their company's applicants into a "
-        "stage with a scheduling template, which queues the link (interviewers may write "
-        "their applicants, but that move reads the template, which they cannot read)",
+        OWN_RECRUITERS_AND_INTERVIEWER,
+        "hr_recruitment's ACL and rules: officers, and interviewers for their own "
+        "applicants, move them into a stage with a scheduling template, which queues the "
+        "link the stage names",
     ),
     ("hr.applicant", "mail_allowed_qweb_expressions"): (
         EVERYONE,

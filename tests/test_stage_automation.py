@@ -147,6 +147,25 @@ class TestStageAutomation(StageAutomationCase):
         # Nothing left: a second run does nothing.
         self.assertEqual(self._dispatch(), 0)
 
+    def test_an_interviewer_moving_their_applicant_queues_the_stages_link(self):
+        # Interviewers may move the applicants they interview but cannot read
+        # scheduling templates: the stage's template still applies.
+        from odoo.tests import new_test_user
+
+        interviewer = new_test_user(
+            self.env,
+            login="hrc_auto_interviewer",
+            groups="base.group_user,hr_recruitment.group_hr_recruitment_interviewer",
+        )
+        applicant = self._applicants()
+        applicant.interviewer_ids = interviewer
+        self.assertFalse(self.template.with_user(interviewer).has_access("read"))
+        applicant.with_user(interviewer).write({"stage_id": self.auto_stage.id})
+        request = self._requests(applicant)
+        self.assertEqual(request.state, "queued")
+        self.assertEqual(request.template_id, self.template)
+        self.assertEqual(request.duration_minutes, 30)
+
     def test_bulk_move_queues_every_applicant_once(self):
         applicants = self._applicants(30)
         applicants.write({"stage_id": self.auto_stage.id})
