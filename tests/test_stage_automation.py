@@ -11,7 +11,7 @@ import psycopg2
 
 from odoo import fields
 from odoo.exceptions import ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import CronofyCase
@@ -150,8 +150,6 @@ class TestStageAutomation(StageAutomationCase):
     def test_an_interviewer_moving_their_applicant_queues_the_stages_link(self):
         # Interviewers may move the applicants they interview but cannot read
         # scheduling templates: the stage's template still applies.
-        from odoo.tests import new_test_user
-
         interviewer = new_test_user(
             self.env,
             login="hrc_auto_interviewer",
