@@ -59,6 +59,7 @@ from .notifications import (
     parse_scheduling_request,
     thaw,
 )
+from .request_state import RequestReading, RequestState, read_request_state
 from .oauth import ORGANIZATION_SCOPE, OAuthToken, OrganizationConnect
 from .retry import DEFAULT_RETRY_POLICY, NO_RETRY, RetryPolicy
 from .scheduler_api import SchedulerClient, recipient
@@ -97,6 +98,8 @@ __all__ = [
     "RateLimitedError",
     "Recipient",
     "RecipientOperations",
+    "RequestReading",
+    "RequestState",
     "RetryPolicy",
     "SchedulerClient",
     "SchedulerMetadata",
@@ -119,6 +122,7 @@ __all__ = [
     "parse_notification",
     "parse_notification_payload",
     "parse_scheduling_request",
+    "read_request_state",
     "recipient",
     "resolve_endpoints",
     "thaw",

@@ -43,9 +43,13 @@ class NotificationType(StrEnum):
     # [I] confirmed as booking-page UI events; assumed to be webhook types as well.
     RESCHEDULED = "scheduling_request_rescheduled"
     DECLINED = "scheduling_request_declined"
-    # [U] no cancellation/creation type is documented; this name is our guess and is
-    # only used to label it, never to reject anything.
+    # [U] no cancellation type is documented; this name is our guess and is only
+    # used to label it, never to reject anything.
     CANCELLED = "scheduling_request_cancelled"
+    # [U] Cronofy documents a "request created" push notification (Book Now) but
+    # not its type string; this is our guess. A created notification under another
+    # name is an unknown type, and unknown types make Odoo ask Cronofy anyway.
+    CREATED = "scheduling_request_created"
 
 
 # --- immutable containers -------------------------------------------------------------

@@ -3,7 +3,18 @@ from datetime import timedelta
 from odoo import fields, models
 
 from .access import SYSTEM, check_groups
+from .config_parameters import number_parameter
 from .cronofy_webhook_refusal import RETENTION_DAYS
+
+PUSH_SILENCE_PARAM = "hr_recruitment_cronofy.push_silence_minutes"
+DEFAULT_PUSH_SILENCE_MINUTES = 60
+# Requests Cronofy may still notify about.
+AWAITING_STATES = ("pending", "time_chosen", "rescheduled")
+PUSH_STATES = [
+    ("receiving", "Receiving"),
+    ("none_yet", "None received yet"),
+    ("silent", "Silent: Odoo polls Cronofy"),
+]
 
 
 class CronofyConnection(models.Model):
@@ -18,6 +29,22 @@ class CronofyConnection(models.Model):
     )
     webhook_last_rejected_at = fields.Datetime("Last refused", compute="_compute_webhook_refusals")
     notification_count = fields.Integer(compute="_compute_notification_count")
+    push_last_received_at = fields.Datetime(
+        "Last push notification",
+        compute="_compute_push_status",
+        help="When Cronofy's last signed push notification reached this connection.",
+    )
+    push_status = fields.Selection(
+        PUSH_STATES, "Push notifications", compute="_compute_push_status"
+    )
+    push_status_message = fields.Text(compute="_compute_push_status")
+    push_missed_at = fields.Datetime(
+        "Change found by polling",
+        readonly=True,
+        copy=False,
+        help="The last time asking Cronofy found a change while no push notification "
+        "arrived: proof that Cronofy does not send them to this URL.",
+    )
 
     def _compute_notification_count(self):
         counts = dict(
@@ -44,6 +71,101 @@ class CronofyConnection(models.Model):
             count, last = figures.get(connection, (0, False))
             connection.webhook_rejected_count = count
             connection.webhook_last_rejected_at = last
+
+    # ------------------------------------------------------------------
+    # Silence: open requests, and no push notification for a while
+    # ------------------------------------------------------------------
+
+    def _push_silence_window(self):
+        minutes = number_parameter(self.env, PUSH_SILENCE_PARAM, DEFAULT_PUSH_SILENCE_MINUTES)
+        return timedelta(minutes=max(minutes, 1))
+
+    def _last_push_received_at(self):
+        self.ensure_one()
+        self.env.cr.execute(
+            "SELECT max(received_at) FROM cronofy_notification "
+            "WHERE connection_id = %s AND source = 'webhook'",
+            [self.id],
+        )
+        return self.env.cr.fetchone()[0]
+
+    def _awaiting_requests_before(self, moment):
+        """Requests sent before ``moment`` that Cronofy may still notify about."""
+        self.ensure_one()
+        return (
+            self.env["cronofy.scheduling.request"]
+            .sudo()
+            .search_count(
+                [
+                    ("company_id", "=", self.company_id.id),
+                    ("state", "in", AWAITING_STATES),
+                    ("cronofy_id", "!=", False),
+                    ("create_date", "<=", moment),
+                ]
+            )
+        )
+
+    def _push_is_silent(self):
+        """True when requests sent longer ago than the silence window are open and
+        no push notification arrived within it: then nothing tells Odoo about
+        bookings, and the reconciler polls (whether Cronofy pushes for requests made
+        with an Organization Connect token depends on the customer's setup)."""
+        self.ensure_one()
+        since = fields.Datetime.now() - self._push_silence_window()
+        last = self._last_push_received_at()
+        if last and last >= since:
+            return False
+        return bool(self._awaiting_requests_before(since))
+
+    def _note_missed_push(self):
+        """Polling found a change during a silence (the cron, one writer)."""
+        self.sudo().write({"push_missed_at": fields.Datetime.now()})
+
+    def _compute_push_status(self):
+        for connection in self:
+            last = connection._last_push_received_at() if connection.id else False
+            connection.push_last_received_at = last
+            silent = bool(connection.id) and connection._push_is_silent()
+            connection.push_status = "silent" if silent else ("receiving" if last else "none_yet")
+            connection.push_status_message = (
+                connection._push_silence_message(last) if silent else False
+            )
+
+    def _push_silence_message(self, last):
+        window = int(self._push_silence_window().total_seconds() // 60)
+        poll = int(
+            self.env["cronofy.scheduling.request"]._silent_poll_interval().total_seconds() // 60
+        )
+        lines = [
+            self.env._(
+                "No push notification has reached Odoo %(since)s, while scheduling requests "
+                "are open, so Odoo asks Cronofy about them every %(poll)s minutes (silence "
+                "window: %(window)s minutes). Bookings still arrive, only later.",
+                since=self.env._("since %s UTC", fields.Datetime.to_string(last))
+                if last
+                else self.env._("yet"),
+                poll=poll,
+                window=window,
+            )
+        ]
+        if self.push_missed_at:
+            lines.append(
+                self.env._(
+                    "Confirmed: at %(when)s UTC asking Cronofy found a change that no push "
+                    "notification had announced.",
+                    when=fields.Datetime.to_string(self.push_missed_at),
+                )
+            )
+        lines.append(
+            self.env._(
+                "To receive them, paste the Webhook URL into your Cronofy application's "
+                "'Embed webhook callback URL'; for requests created through the API with "
+                "Organization Connect, Cronofy sends them to the 'Universal Push "
+                "Notification URL' of an Internal Application in your Organizational Unit: "
+                "paste it there too."
+            )
+        )
+        return "\n".join(lines)
 
     def _count_rejected_webhook(self, reason, remote_addr, body_bytes):
         """Remember one refused delivery (an INSERT, see cronofy.webhook.refusal)."""

@@ -19,7 +19,13 @@ from datetime import UTC, timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..cronofy_protocol import NotificationParseError, parse_notification_payload
+from ..cronofy_protocol import (
+    NotificationParseError,
+    NotificationType,
+    RequestState,
+    parse_notification_payload,
+    read_request_state,
+)
 from ..cronofy_protocol.notifications import decode_json_body
 from .access import RECRUITMENT_MANAGER, SYSTEM, check_groups
 
@@ -145,6 +151,18 @@ class CronofyNotification(models.Model):
         try:
             notification = parse_notification_payload(payload)
         except NotificationParseError as error:
+            unrelated = self._type_naming_no_request(payload, error)
+            if unrelated:
+                # Cronofy sends other kinds of notification too; one about no
+                # scheduling request has nothing to apply, and is not a failure.
+                return {
+                    "dedupe_key": "unparsed-" + hashlib.sha256(raw_body).hexdigest(),
+                    "state": "skipped",
+                    "notification_type": unrelated,
+                    "error": self.env._(
+                        "This notification names no scheduling request: nothing to apply."
+                    ),
+                }
             return {
                 "dedupe_key": "unparsed-" + hashlib.sha256(raw_body).hexdigest(),
                 "state": "failed",
@@ -173,6 +191,20 @@ class CronofyNotification(models.Model):
             "triggered_at": triggered_at,
             "intake_note": note,
         }
+
+    @api.model
+    def _type_naming_no_request(self, payload, error):
+        """The notification's type when the body is a notification that carries no
+        ``scheduling_request`` at all (and is fine otherwise), else None."""
+        if error.field != "scheduling_request" or not isinstance(payload, dict):
+            return None
+        if payload.get("scheduling_request") is not None:
+            return None
+        notification = payload.get("notification")
+        kind = notification.get("type") if isinstance(notification, dict) else None
+        if not isinstance(kind, str) or not kind.strip():
+            return None
+        return storable_text(kind[:128])
 
     @api.model
     def _store(self, connection, raw_body, payload, headers=None, source="webhook"):
@@ -244,11 +276,13 @@ class CronofyNotification(models.Model):
         second worker takes other rows) and committed before the next one."""
         for _batch in range(MAX_BATCHES_PER_RUN):
             ids = self._claim_due_ids(batch_size)
+            if not ids:
+                return
             for notification in self.browse(ids):
                 notification._process_claimed()
+            # (Processing may queue new rows, e.g. Cronofy's answer to a question:
+            # the next claim takes them in this same run.)
             self._commit_batch()
-            if len(ids) < batch_size:
-                return
         # More is waiting: run again soon rather than hold the cron worker.
         self._trigger_processing()
 
@@ -346,18 +380,30 @@ class CronofyNotification(models.Model):
         return notification
 
     def _process(self):
-        """(state, message, scheduling request) for this row."""
+        """(state, message, scheduling request) for this row.
+
+        A type Odoo knows is applied as it says. A notification whose meaning Odoo
+        cannot derive (an unknown type, or a "created" one neither pending nor
+        booked) still names a request: Odoo asks Cronofy about that request and
+        applies the answer, through the same rules, instead of guessing."""
         self.ensure_one()
         notification = self._parsed()
-        if notification.known_type is None:
-            return (
-                "skipped",
-                self.env._("Unknown notification type %s: stored, not applied.", notification.type),
-                self.env["cronofy.scheduling.request"],
-            )
-        request = self.scheduling_request_id or self.env[
-            "cronofy.scheduling.request"
-        ]._find_for_notification(notification, self.company_id)
+        Request = self.env["cronofy.scheduling.request"]
+        kind = notification.known_type
+        reading = read_request_state(notification.scheduling_request)
+        if (
+            kind is NotificationType.CREATED
+            and reading.state is RequestState.BOOKED
+            and reading.start
+            and reading.end
+        ):
+            # Book Now: the request is booked as it is created; the created
+            # notification is the only one, and is applied as a time chosen.
+            notification = dataclasses.replace(notification, type=str(NotificationType.TIME_CHOSEN))
+            kind = NotificationType.TIME_CHOSEN
+        request = self.scheduling_request_id or Request._find_for_notification(
+            notification, self.company_id
+        )
         if not request:
             return (
                 "orphan",
@@ -369,6 +415,15 @@ class CronofyNotification(models.Model):
                 ),
                 request,
             )
+        if kind is NotificationType.CREATED and reading.state is RequestState.PENDING:
+            return "done", self.env._("Cronofy created this request; it is recorded."), request
+        if kind is None or kind is NotificationType.CREATED:
+            why = self.env._(
+                "Odoo cannot tell what a %(type)s notification means for this request.",
+                type=notification.type,
+            )
+            state, message = request._ask_cronofy_about(self, why)
+            return state, message, request
         state, message = request._apply_cronofy_notification(notification, self.connection_id)
         return state, message, request
 

@@ -297,12 +297,32 @@ class CronofySchedulingRequest(models.Model):
 
     def _post_state_on_applicant(self):
         for request in self:
-            body = Markup("<p>{}</p>").format(request._state_message())
+            body = Markup("<p>{}</p>").format(request._state_message()) + request._booked_links()
             request.applicant_id.sudo().message_post(
                 body=body,
                 subtype_xmlid="mail.mt_note",
                 author_id=self.env.user.partner_id.id,
             )
+
+    def _booked_links(self):
+        """The candidate's reschedule and decline links, once Cronofy has given them
+        (only after a time is chosen), as a list for the chatter; else nothing."""
+        self.ensure_one()
+        links = [
+            (self.env._("Reschedule"), self.reschedule_url),
+            (self.env._("Decline"), self.decline_url),
+        ]
+        if self.state not in BOOKED_STATES or not any(url for _label, url in links):
+            return Markup()
+        return Markup("<ul>{}</ul>").format(
+            Markup("").join(
+                Markup('<li><a href="{}" target="_blank" rel="noopener">{}</a></li>').format(
+                    url, label
+                )
+                for label, url in links
+                if url
+            )
+        )
 
     def _state_message(self):
         """One line for the applicant's chatter, candidate text escaped by Markup."""

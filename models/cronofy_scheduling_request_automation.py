@@ -316,7 +316,10 @@ class CronofySchedulingRequest(models.Model):
                 None, self.env._("Cronofy could not be reached: %s", error), count_attempt=True
             )
         except ValidationFailedError as error:
-            request._automation_fail(request._describe_validation_error(error))
+            if request._cronofy_refused_only_texts(error):
+                request._cronofy_send_without_texts(error)
+            else:
+                request._automation_fail(request._describe_validation_error(error))
         except (CronofyError, UserError) as error:
             request._automation_fail(request._describe_api_error(error, connection))
         else:

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.tools import html2plaintext
 
 from ..cronofy_protocol import CronofyError, NotificationType
 from .cronofy_notification import RetryableProcessingError
@@ -184,10 +185,14 @@ class CronofySchedulingRequest(models.Model):
                 state=request._state_label(request.state),
                 type=notification.type,
             )
-        values = dict(ordering, **request._link_values(notification.scheduling_request, connection))
+        values = dict(ordering)
         details = notification.scheduling_request.event
         note = details and details.scheduler_metadata.captured_data.get("notes")
         values["candidate_note"] = note if isinstance(note, str) else False
+        # Cronofy gives the reschedule and decline links only once a time is chosen:
+        # stored first, so that the interview shows them from its first version.
+        described_before = request._interview_description()
+        request.write(request._link_values(notification.scheduling_request, connection))
         if start:
             values.update(
                 interview_start=_naive_utc(start.time),
@@ -195,7 +200,7 @@ class CronofySchedulingRequest(models.Model):
                 interview_tzid=start.tzid or False,
             )
             values["event_id"] = request._upsert_interview(
-                values["interview_start"], values["interview_stop"], details
+                values["interview_start"], values["interview_stop"], details, described_before
             ).id
         else:
             request._cancel_interview()
@@ -305,8 +310,11 @@ class CronofySchedulingRequest(models.Model):
             return description
         return False
 
-    def _upsert_interview(self, start, stop, details):
-        """Create the interview, or move (and restore) the one this request has."""
+    def _upsert_interview(self, start, stop, details, described_before=None):
+        """Create the interview, or move (and restore) the one this request has. An
+        existing interview whose description is still the one Odoo wrote (as text:
+        ``described_before``) gets the request's current links; one a person edited
+        is left as it is."""
         self.ensure_one()
         # Cronofy has already sent the invitations: Odoo must not mail attendees.
         Event = (
@@ -325,6 +333,12 @@ class CronofySchedulingRequest(models.Model):
         if event:
             if not event.active:
                 values["active"] = True
+            described_now = self._interview_description()
+            if described_before is not None and html2plaintext(
+                event.description or ""
+            ) == html2plaintext(described_before):
+                if html2plaintext(described_now) != html2plaintext(described_before):
+                    values["description"] = described_now
             event.write(values)
             return event
         applicant = self.applicant_id

@@ -8,6 +8,8 @@ template) pre-fill the Embedded Scheduler's title and duration.
 
 import logging
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 
 from .cronofy_scheduling_request_automation import AutomationFailure
@@ -21,6 +23,13 @@ class CronofySchedulingRequest(models.Model):
 
     event_description = fields.Text("Event description", readonly=True)
     location_note = fields.Text("Location note", readonly=True)
+    cronofy_texts_refused = fields.Boolean(
+        "Texts refused by Cronofy",
+        readonly=True,
+        copy=False,
+        help="Cronofy refused the texts sent with the template (422): the request is "
+        "created from the Cronofy template alone, with its own texts.",
+    )
 
     # ------------------------------------------------------------------
     # API path
@@ -61,7 +70,7 @@ class CronofySchedulingRequest(models.Model):
         # Cronofy ignored them, its template's own texts would be used, nothing fails.
         # Empty texts are left out so the Cronofy template's own text applies.
         extra = super()._cronofy_create_extra()
-        if not self.template_id:
+        if not self.template_id or self.cronofy_texts_refused:
             return extra
         event = {}
         if self.summary and self.template_id.event_summary:
@@ -73,6 +82,40 @@ class CronofySchedulingRequest(models.Model):
         if not event:
             return extra
         return dict(extra or {}, event=event)
+
+    def _cronofy_refused_only_texts(self, error):
+        """True when a 422 names nothing but the ``event`` overrides we added: the
+        request can be created from the template alone (a 422 created nothing)."""
+        self.ensure_one()
+        names = list(error.field_errors or ())
+        return bool(
+            names
+            and not self.cronofy_texts_refused
+            and (self._cronofy_create_extra() or {}).get("event")
+            and all(name == "event" or name.startswith("event.") for name in names)
+        )
+
+    def _cronofy_send_without_texts(self, error):
+        """Queue the create again without the texts, and say so in the chatter."""
+        self.ensure_one()
+        self.write({"cronofy_texts_refused": True})
+        self._postpone(
+            0,
+            self.env._("Cronofy refused the texts; sending from the template alone."),
+            count_attempt=False,
+        )
+        self.applicant_id.sudo().message_post(
+            body=Markup("<p>{}</p>").format(
+                self.env._(
+                    "Cronofy refused the interview texts of '%(template)s' (%(fields)s): "
+                    "the scheduling link is created with the Cronofy template's own title "
+                    "and description instead.",
+                    template=self.template_id.name,
+                    fields=", ".join(sorted(error.field_errors)),
+                )
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
 
     # ------------------------------------------------------------------
     # Embed path

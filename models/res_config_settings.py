@@ -105,6 +105,15 @@ class ResConfigSettings(models.TransientModel):
     cronofy_webhook_url = fields.Char(
         related="cronofy_connection_id.webhook_url", groups="base.group_system"
     )
+    cronofy_push_status = fields.Selection(
+        related="cronofy_connection_id.push_status", groups="base.group_system"
+    )
+    cronofy_push_last_received_at = fields.Datetime(
+        related="cronofy_connection_id.push_last_received_at", groups="base.group_system"
+    )
+    cronofy_push_status_message = fields.Text(
+        related="cronofy_connection_id.push_status_message", groups="base.group_system"
+    )
     cronofy_tenant_id = fields.Char(
         related="cronofy_connection_id.tenant_id", groups="base.group_system"
     )

@@ -22,3 +22,4 @@ from . import test_notification_retention
 from . import test_webhook_hostile
 from . import test_route_table
 from . import test_public_method_access
+from . import test_field_safety

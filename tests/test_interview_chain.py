@@ -290,15 +290,17 @@ class TestInterviewChain(CronofyWebhookCase):
         self.assertEqual(request.state, "time_chosen")
         self.assertEqual(len(self._interviews(request)), 1)
 
-    def test_unknown_types_are_stored_and_skipped(self):
+    def test_unknown_types_are_stored_and_make_odoo_ask_cronofy(self):
         request = self._send_link()
+        self.sim.clear_calls()
         self._post(
             self._payload(request.cronofy_id, "scheduling_request_viewed", "2026-02-01T10:00:00Z")
         )
         self._process()
         row = self._notifications(request)
-        self.assertEqual(row.state, "skipped")
+        self.assertEqual(row.state, "done")
         self.assertIn("scheduling_request_viewed", row.error)
+        self.assertEqual(len(self.sim.calls(route="scheduling_requests.query")), 1)
         self.assertEqual(request.state, "pending")
 
     def test_candidate_text_is_escaped_in_the_chatter_and_the_location_kept(self):
