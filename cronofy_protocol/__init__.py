@@ -12,6 +12,7 @@ from .datacenters import (
     check_allowed_url,
     get_data_center,
     is_link_of,
+    is_loopback,
     link_host,
     resolve_endpoints,
 )
@@ -22,6 +23,7 @@ from .embed_token import (
     decode_embed_token,
     embedded_sign_up_url,
 )
+from .embed_script import ScriptProbe, probe_embed_script
 from .errors import (
     BadRequestError,
     ConfigurationError,
@@ -103,6 +105,7 @@ __all__ = [
     "RetryPolicy",
     "SchedulerClient",
     "SchedulerMetadata",
+    "ScriptProbe",
     "SchedulingRequest",
     "SchedulingRequestNotification",
     "ServerError",
@@ -113,6 +116,7 @@ __all__ = [
     "build_embed_token",
     "check_allowed_url",
     "is_link_of",
+    "is_loopback",
     "link_host",
     "compute_signature",
     "decode_embed_token",
@@ -122,6 +126,7 @@ __all__ = [
     "parse_notification",
     "parse_notification_payload",
     "parse_scheduling_request",
+    "probe_embed_script",
     "read_request_state",
     "recipient",
     "resolve_endpoints",

@@ -66,7 +66,7 @@ def get_data_center(code: str | None) -> DataCenter:
         ) from None
 
 
-def _is_loopback(hostname: str) -> bool:
+def is_loopback(hostname: str) -> bool:
     if hostname in LOOPBACK_NAMES:
         return True
     try:
@@ -93,7 +93,7 @@ def check_allowed_url(url: str) -> str:
         raise ConfigurationError("Cronofy URL has no host")
     if parts.scheme == "https" and hostname in OFFICIAL_HOSTS:
         return url
-    if parts.scheme in ("http", "https") and _is_loopback(hostname):
+    if parts.scheme in ("http", "https") and is_loopback(hostname):
         return url
     raise ConfigurationError(
         f"Refusing to send Cronofy credentials to {parts.scheme}://{hostname}: only the "

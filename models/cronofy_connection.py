@@ -716,10 +716,19 @@ class CronofyConnection(models.Model):
             message = self._describe_error(error, action=self.env._("Testing the connection"))
             self._record_failure(message)
             return message
-        self._write_in_own_cursor(
-            {"state": "connected", "last_error": False, "last_checked": fields.Datetime.now()}
+        # The API works; the recruiter's browser also needs the Scheduler's script.
+        script_problem = self._embed_script_problem()
+        message = script_problem and self.env._(
+            "The Scheduler API accepted the credentials, but: %s", script_problem
         )
-        return None
+        self._write_in_own_cursor(
+            {
+                "state": "connected",
+                "last_error": message or False,
+                "last_checked": fields.Datetime.now(),
+            }
+        )
+        return message or None
 
     def _disconnect(self):
         """Revoke the grant at Cronofy and forget the tokens. Returns a warning when

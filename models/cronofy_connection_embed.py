@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..cronofy_protocol.datacenters import _is_loopback
+from ..cronofy_protocol import is_loopback, probe_embed_script
 
 SIMULATOR_SCRIPT_PATH = "/embed/scheduler-embed.js"
 
@@ -23,9 +23,11 @@ class CronofyConnection(models.Model):
         string="Embedded Scheduler Script URL",
         copy=False,
         help="The ES module defining <cronofy-scheduler-button>, loaded by the recruiter's "
-        "browser. Required for Cronofy itself, which publishes no fixed URL: use the one "
-        "from your Cronofy onboarding (https). Leave empty with a local simulator (App "
-        "Base URL set): its own script is used.",
+        "browser. Cronofy ships it as the npm package cronofy-scheduler-embed and publishes "
+        "no hosted URL: serve the package's built module from your own web server or a CDN "
+        "that serves npm packages, over https, and paste its URL here. Test connection "
+        "fetches it and checks that it serves JavaScript defining the element. Leave empty "
+        "with a local simulator (App Base URL set): its own script is used.",
     )
 
     @api.constrains("embed_script_url")
@@ -48,7 +50,7 @@ class CronofyConnection(models.Model):
             hostname = ""
         if not hostname or parts.username or parts.password:
             return self.env._("The Embedded Scheduler script URL is not a valid web address.")
-        if parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(hostname)):
+        if parts.scheme == "https" or (parts.scheme == "http" and is_loopback(hostname)):
             return None
         return self.env._(
             "The Embedded Scheduler script URL must use https (plain http is accepted for "
@@ -63,3 +65,24 @@ class CronofyConnection(models.Model):
         if self.app_base_url:
             return self._endpoints().app_base_url + SIMULATOR_SCRIPT_PATH
         return None
+
+    def _embed_script_problem(self):
+        """Fetch the configured script once (Test connection only) and say what is
+        wrong with it for the recruiter's browser, or None when it would load."""
+        self.ensure_one()
+        url = self._embed_script_url()
+        if not url:
+            return self.env._(
+                "The Embedded Scheduler script URL is not set, so the mail composer cannot "
+                "create scheduling links (stage automation still can). Cronofy ships the "
+                "Scheduler as the npm package cronofy-scheduler-embed: serve its built module "
+                "over https and paste the URL under Settings > Recruitment > Cronofy."
+            )
+        probe = probe_embed_script(url)
+        if probe.ok:
+            return None
+        return self.env._(
+            "The Embedded Scheduler script at %(url)s cannot be used: %(detail)s.",
+            url=url,
+            detail=probe.detail,
+        )

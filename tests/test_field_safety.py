@@ -305,3 +305,19 @@ class TestFieldSafety(CronofyWebhookCase):
         self.sim.clear_calls()
         self.Request._cron_reconcile_pending()
         self.assertFalse(self.sim.calls(route=QUERY_ROUTE))
+
+    # -- 7. the Embedded Scheduler script ---------------------------------------------------
+
+    def test_test_connection_checks_the_embedded_scheduler_script(self):
+        self.assertIsNone(self.connection._test_connection(), "the simulator's own script")
+        self.connection.embed_script_url = self.sim_base + "/_sim/health"
+        message = self.connection._test_connection()
+        self.assertIn("accepted the credentials, but", message)
+        self.assertIn("media type", message)
+        self.assertEqual(self.connection.state, "connected")
+        self.assertEqual(self.connection.last_error, message)
+        self.connection.embed_script_url = self.sim_base + "/embed/missing.js"
+        self.assertIn("HTTP 404", self.connection._test_connection())
+        self.connection.embed_script_url = self.sim_base + "/embed/scheduler-embed.js"
+        self.assertIsNone(self.connection._test_connection())
+        self.assertFalse(self.connection.last_error)
