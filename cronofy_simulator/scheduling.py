@@ -33,6 +33,9 @@ RESCHEDULED = "scheduling_request_rescheduled"
 DECLINED = "scheduling_request_declined"
 CANCELLED = "scheduling_request_cancelled"  # [U] name and existence
 
+# States the simulator closes a request with [U: Cronofy documents only pending and complete].
+CLOSED_STATES = ("declined", "cancelled")
+
 
 class TransitionError(Exception):
     """A life-cycle action that the request's current state does not allow."""
@@ -115,6 +118,26 @@ def find_by_token(data, token):
     return None
 
 
+def holds_booked_time(record):
+    """True while the request has a time booked: from choose/Book Now until declined/cancelled.
+
+    An admin PATCH of ``slot_selection`` to an undocumented value keeps the time unless told to
+    drop it, so a client can be shown e.g. ``expired`` with or without event times.
+    """
+    return record["event_start"] is not None and record["slot_selection"] not in CLOSED_STATES
+
+
+def recipient_operations(view_url, record):
+    """Cronofy's documented pending request has only ``view_url``; the reschedule and decline
+    links appear on a completed one (contract §4.3/§4.4). Guess 11: they leave again once the
+    request is declined or cancelled."""
+    operations = {"view_url": view_url}
+    if holds_booked_time(record):
+        operations["reschedule_url"] = f"{view_url}?reschedule=true"
+        operations["decline_url"] = f"{view_url}?decline=true"
+    return operations
+
+
 def view(base_url, record):
     """The scheduling_request object as Cronofy returns it (contract §4.3 / §3.2)."""
     view_url = f"{base_url}/rts/{record['token']}"
@@ -125,22 +148,22 @@ def view(base_url, record):
         event["location"] = {"description": record["location"]}
     if record["metadata"]:
         event["metadata"] = {"scheduler": dict(record["metadata"])}
-    if record["event_start"] is not None and record["slot_selection"] == "complete":
+    if holds_booked_time(record):
         # [U] start/end shaped like the RTS callback's {time, tzid}.
         event["start"] = {"time": iso_utc(record["event_start"]), "tzid": record["tzid"]}
         event["end"] = {"time": iso_utc(record["event_end"]), "tzid": record["tzid"]}
-    return {
+    result = {
         "scheduling_request_id": record["id"],
         "slot_selection": record["slot_selection"],
+    }
+    if record.get("slot_selection_mode"):
+        result["slot_selection_mode"] = record["slot_selection_mode"]  # "book_now" [C]
+    return result | {
         "primary_select_url": view_url,
         "dashboard_url": f"{base_url}/scheduler/requests/{record['id']}",
         "summary": record["summary"],
         "duration": {"minutes": record["duration_minutes"]},
-        "recipient_operations": {
-            "view_url": view_url,
-            "reschedule_url": f"{view_url}?reschedule=true",
-            "decline_url": f"{view_url}?decline=true",
-        },
+        "recipient_operations": recipient_operations(view_url, record),
         "recipients": [
             {
                 "email": r["email"],

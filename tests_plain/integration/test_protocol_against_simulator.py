@@ -111,7 +111,9 @@ def test_create_from_template_query_and_cancel(sim, demo, session, fast_retry):
     assert created.slot_selection == "pending"
     assert (created.summary, created.duration_minutes) == ("Screening call", 30)
     assert created.primary_select_url.startswith(sim.base_url + "/rts/")
-    assert created.recipient_operations.decline_url.endswith("?decline=true")
+    # A pending request carries only view_url, as in Cronofy's documented create answer.
+    assert created.recipient_operations.view_url == created.primary_select_url
+    assert created.recipient_operations.decline_url is None
     assert [(r.email, r.display_name, r.slot_selector) for r in created.recipients] == [
         ("ada@example.com", "Ada Lovelace", True)
     ]
@@ -464,6 +466,8 @@ def test_webhooks_verify_parse_and_dedupe(sim, demo, receiver, session, fast_ret
     assert event.start.time == _instant(chosen["start"])
     assert event.end.time - event.start.time == timedelta(minutes=30)
     assert event.start.tzid == "Europe/London"
+    # The reschedule and decline links appear once a time is chosen.
+    links = notification.scheduling_request.recipient_operations
     notifications = [notification]
 
     # 2. Secret rotation: a second active secret means two signatures in the header.
@@ -472,7 +476,7 @@ def test_webhooks_verify_parse_and_dedupe(sim, demo, receiver, session, fast_ret
     rescheduled = _candidate(
         session,
         sim,
-        f"{first.recipient_operations.reschedule_url}&{link_tail}",
+        f"{links.reschedule_url}&{link_tail}",
         "cronofy-sim-slot-form",
         1,
     )
@@ -495,7 +499,7 @@ def test_webhooks_verify_parse_and_dedupe(sim, demo, receiver, session, fast_ret
     _candidate(
         session,
         sim,
-        f"{first.recipient_operations.decline_url}&{link_tail}",
+        f"{links.decline_url}&{link_tail}",
         "cronofy-sim-decline-form",
     )
     copies = _deliveries(sim, receiver, 4)[2:]

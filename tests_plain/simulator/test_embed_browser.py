@@ -5,6 +5,7 @@ Skipped when no Chromium is installed (Debian's ``chromium`` package provides it
 
 import functools
 import html
+import json
 import re
 import shutil
 import subprocess
@@ -81,3 +82,6 @@ def test_element_creates_request_and_dispatches_event(sim, demo, tmp_path):
     assert html.unescape(found.group(1)).startswith(
         '{"scheduling_request_id":"' + request["scheduling_request_id"]
     )
+    # The event detail is a pending request: only view_url among the links.
+    detail = json.loads(html.unescape(found.group(1)))
+    assert detail["recipient_operations"] == {"view_url": request["primary_select_url"]}
