@@ -3,29 +3,15 @@ decline links once a time is chosen (create, query and webhook answers alike).""
 
 import json
 
-from simulator_helpers import api_headers, create_from_template
+from simulator_helpers import create_from_template, query_request
 
 
-def _query(http, sim, token, request_id):
-    response = http.post(
-        f"{sim.base_url}/v1/scheduling_requests/query",
-        json={"scheduling_request_ids": [request_id]},
-        headers=api_headers(token),
-        timeout=5,
-    )
-    assert response.status_code == 200, response.text
-    (item,) = response.json()["scheduling_requests"]
-    return item["scheduling_request"]
-
-
-def test_links_appear_once_a_time_is_chosen_and_stay_through_reschedule(
-    sim, demo, http, receiver
-):
+def test_links_appear_once_a_time_is_chosen_and_stay_through_reschedule(sim, demo, http, receiver):
     sim.admin.set_webhook_urls("app_demo", [receiver.url])
     created = create_from_template(http, sim, demo["client_secret"])
     request_id, view_url = created["scheduling_request_id"], created["primary_select_url"]
     assert created["recipient_operations"] == {"view_url": view_url}
-    assert _query(http, sim, demo["client_secret"], request_id)["recipient_operations"] == {
+    assert query_request(http, sim, demo["client_secret"], request_id)["recipient_operations"] == {
         "view_url": view_url
     }
 
@@ -35,7 +21,10 @@ def test_links_appear_once_a_time_is_chosen_and_stay_through_reschedule(
         "decline_url": f"{view_url}?decline=true",
     }
     sim.admin.choose(request_id)
-    assert _query(http, sim, demo["client_secret"], request_id)["recipient_operations"] == booked
+    assert (
+        query_request(http, sim, demo["client_secret"], request_id)["recipient_operations"]
+        == booked
+    )
     sim.admin.reschedule(request_id)
     chosen, rescheduled = receiver.wait_for(2)
     for delivery in (chosen, rescheduled):

@@ -7,7 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
-from simulator_helpers import api_headers, create_from_template
+from simulator_helpers import (
+    api_headers,
+    create_from_template,
+    exchange_code,
+    organization_connect_grant,
+)
 
 from cronofy_simulator import SimulatorAdminError, SimulatorServer
 
@@ -16,22 +21,6 @@ REDIRECT = "http://127.0.0.1:8069/cronofy/oauth/callback"
 
 def _instant(value):
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def _access_token(sim, http, demo):
-    code = sim.admin.authorize(demo["client_id"], REDIRECT)["code"]
-    answer = http.post(
-        f"{sim.base_url}/oauth/token",
-        json={
-            "client_id": demo["client_id"],
-            "client_secret": demo["client_secret"],
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": REDIRECT,
-        },
-    )
-    assert answer.status_code == 200, answer.text
-    return answer.json()
 
 
 def _query(sim, http, token, request_id="srq_none"):
@@ -90,7 +79,7 @@ def test_reset_puts_the_clock_back(sim):
 
 
 def test_advancing_two_hours_expires_an_access_token(sim, demo, http):
-    token = _access_token(sim, http, demo)
+    token = organization_connect_grant(http, sim, demo)
     assert _query(sim, http, token["access_token"]).status_code == 200
 
     sim.admin.advance_clock(2 * 3600)
@@ -120,16 +109,7 @@ def test_client_secrets_do_not_expire_with_the_clock(sim, demo, http):
 def test_authorization_codes_expire_with_the_clock(sim, demo, http):
     code = sim.admin.authorize(demo["client_id"], REDIRECT)["code"]
     sim.admin.advance_clock(601)
-    answer = http.post(
-        f"{sim.base_url}/oauth/token",
-        json={
-            "client_id": demo["client_id"],
-            "client_secret": demo["client_secret"],
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": REDIRECT,
-        },
-    )
+    answer = exchange_code(http, sim, demo, code, REDIRECT)
     assert answer.status_code == 400
     assert answer.json() == {
         "error": "invalid_grant",
