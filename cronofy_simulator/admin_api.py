@@ -18,18 +18,39 @@ MAX_WAIT_SECONDS = 60.0
 MAX_CLOCK_OFFSET = 100 * 366 * 86400
 
 
-def _not_found(what):
+def not_found(what):
     return HttpError(json_response({"error": "not_found", "message": f"unknown {what}"}, 404))
 
 
-def _invalid(errors):
+def invalid(errors):
     return HttpError(json_response({"errors": errors}, 422))
+
+
+def admin_route(router, sim, method, path, handler):
+    """Route ``/_sim<path>`` to ``handler(sim, request, **path_params)``, named admin.<path>."""
+    name = "admin." + path.strip("/").replace("/", ".").replace("<", "").replace(">", "")
+    router.add(method, "/_sim" + path, name, lambda r: handler(sim, r, **r.path_params))
+
+
+def conflict(error):
+    """409 for a candidate action the request's state does not allow (a TransitionError)."""
+    return HttpError(json_response({"error": error.code, "message": error.message}, 409))
+
+
+def link_metadata(spec):
+    """Link metadata of a choose/reschedule/Book Now body: ``metadata`` plus ``correlation_id``."""
+    metadata = spec.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise invalid({"metadata": "must be an object"})
+    metadata = dict(metadata)
+    if "correlation_id" in spec:
+        metadata["correlation_id"] = spec["correlation_id"]
+    return metadata
 
 
 def register(router, sim):
     def add(method, path, handler):
-        name = "admin." + path.strip("/").replace("/", ".").replace("<", "").replace(">", "")
-        router.add(method, "/_sim" + path, name, lambda r: handler(sim, r, **r.path_params))
+        admin_route(router, sim, method, path, handler)
 
     add("GET", "/health", health)
     add("POST", "/reset", reset)
@@ -100,13 +121,13 @@ def get_config(sim, request):
 def patch_config(sim, request):
     errors = sim.config.update(request.json())
     if errors:
-        raise _invalid(errors)
+        raise invalid(errors)
     return json_response(sim.config.to_dict())
 
 
 def apply_seed(sim, request, name):
     if name not in seed.SEEDS:
-        raise _not_found("seed")
+        raise not_found("seed")
     body = request.json_or_empty()
     with sim.store.write() as data:
         credentials = seed.seed_demo(data, webhook_urls=body.get("webhook_urls") or [])
@@ -137,16 +158,16 @@ def move_clock(sim, request):
         errors = {key: "unknown field" for key in unknown}
         if len(actions) != 1:
             errors["clock"] = "give exactly one of advance_seconds, set, reset"
-        raise _invalid(errors)
+        raise invalid(errors)
     action, value = actions[0], spec[actions[0]]
     if action == "advance_seconds" and (
         isinstance(value, bool) or not isinstance(value, int | float)
     ):
-        raise _invalid({"advance_seconds": "must be a number of seconds"})
+        raise invalid({"advance_seconds": "must be a number of seconds"})
     if action == "set" and clock.parse_iso(value) is None:
-        raise _invalid({"set": "must be an ISO 8601 instant with a time zone, e.g. ...Z"})
+        raise invalid({"set": "must be an ISO 8601 instant with a time zone, e.g. ...Z"})
     if action == "reset" and value is not True:
-        raise _invalid({"reset": "must be true"})
+        raise invalid({"reset": "must be true"})
     with sim.store.write() as data:
         if action == "advance_seconds":
             offset = clock.offset(data) + value
@@ -155,7 +176,7 @@ def move_clock(sim, request):
         else:
             offset = 0
         if not abs(offset) <= MAX_CLOCK_OFFSET:  # also refuses NaN
-            raise _invalid({action: "the clock may move at most 100 years from real time"})
+            raise invalid({action: "the clock may move at most 100 years from real time"})
         clock.set_offset(data, offset)
         return json_response(_clock_view(data))
 
@@ -166,7 +187,7 @@ def move_clock(sim, request):
 def _application_or_404(data, application_id):
     application = data["applications"].get(application_id)
     if application is None:
-        raise _not_found("application")
+        raise not_found("application")
     return application
 
 
@@ -186,7 +207,7 @@ def create_application(sim, request):
             spec = dict(spec, ou_id=unit["id"])
         application, errors = records.build_application(data, spec)
         if errors:
-            raise _invalid(errors)
+            raise invalid(errors)
         data["applications"][application["id"]] = application
         return json_response(application, 201)
 
@@ -202,7 +223,7 @@ def patch_application(sim, request, application_id):
         application = _application_or_404(data, application_id)
         errors = records.update_application(application, spec)
         if errors:
-            raise _invalid(errors)
+            raise invalid(errors)
         return json_response(application)
 
 
@@ -211,11 +232,11 @@ def add_client_secret(sim, request, application_id):
     spec = request.json_or_empty()
     secret = spec.get("secret") or new_secret("CRN_", 36)
     if not isinstance(secret, str):
-        raise _invalid({"secret": "must be a string"})
+        raise invalid({"secret": "must be a string"})
     with sim.store.write() as data:
         application = _application_or_404(data, application_id)
         if any(s["secret"] == secret for s in application["client_secrets"]):
-            raise _invalid({"secret": "already present"})
+            raise invalid({"secret": "already present"})
         application["client_secrets"].append(records.secret_entry(secret, clock_now(data)))
         return json_response(application, 201)
 
@@ -226,7 +247,7 @@ def deactivate_client_secret(sim, request, application_id):
         application = _application_or_404(data, application_id)
         entry = next((s for s in application["client_secrets"] if s["secret"] == secret), None)
         if entry is None:
-            raise _not_found("client secret")
+            raise not_found("client secret")
         entry["active"] = False
         return json_response(application)
 
@@ -240,7 +261,7 @@ def create_unit(sim, request):
     with sim.store.write() as data:
         unit, errors = records.build_organizational_unit(data, request.json_or_empty())
         if errors:
-            raise _invalid(errors)
+            raise invalid(errors)
         data["organizational_units"][unit["id"]] = unit
         return json_response(unit, 201)
 
@@ -250,13 +271,13 @@ def patch_unit(sim, request, ou_id):
     with sim.store.write() as data:
         unit = data["organizational_units"].get(ou_id)
         if unit is None:
-            raise _not_found("organizational unit")
+            raise not_found("organizational unit")
         errors = {k: "cannot be changed" for k in set(spec) - {"name", "tenant_ids"}}
         tenant_ids = spec.get("tenant_ids", unit["tenant_ids"])
         if not isinstance(tenant_ids, list):
             errors["tenant_ids"] = "must be a list"
         if errors:
-            raise _invalid(errors)
+            raise invalid(errors)
         unit.update(spec, tenant_ids=[str(t) for t in tenant_ids])
         return json_response(unit)
 
@@ -270,7 +291,7 @@ def create_host(sim, request):
     with sim.store.write() as data:
         host, errors = records.build_host(data, request.json())
         if errors:
-            raise _invalid(errors)
+            raise invalid(errors)
         data["hosts"][host["sub"]] = host
         return json_response(host, 201)
 
@@ -280,10 +301,10 @@ def patch_host(sim, request, sub):
     with sim.store.write() as data:
         host = data["hosts"].get(sub)
         if host is None:
-            raise _not_found("host")
+            raise not_found("host")
         errors = records.update_host(host, spec)
         if errors:
-            raise _invalid(errors)
+            raise invalid(errors)
         return json_response(host)
 
 
@@ -296,7 +317,7 @@ def create_template(sim, request):
     with sim.store.write() as data:
         template, errors = records.build_template(data, request.json())
         if errors:
-            raise _invalid(errors)
+            raise invalid(errors)
         data["templates"][template["sub"]] = template
         return json_response(template, 201)
 
@@ -304,10 +325,10 @@ def create_template(sim, request):
 # -- scheduling requests and the candidate's actions --------------------------------------------
 
 
-def _request_or_404(data, request_id):
+def request_or_404(data, request_id):
     record = data["scheduling_requests"].get(request_id)
     if record is None:
-        raise _not_found("scheduling request")
+        raise not_found("scheduling request")
     return record
 
 
@@ -326,23 +347,21 @@ def list_requests(sim, request):
 
 def get_request(sim, request, request_id):
     with sim.store.read() as data:
-        return json_response(scheduling.admin_view(sim.base_url, _request_or_404(data, request_id)))
+        return json_response(scheduling.admin_view(sim.base_url, request_or_404(data, request_id)))
 
 
 def request_slots(sim, request, request_id):
     with sim.store.read() as data:
-        record = _request_or_404(data, request_id)
+        record = request_or_404(data, request_id)
         return json_response({"slots": free_slots(data, record, sim.config, clock_now(data))})
 
 
 def _transition(sim, request, request_id, action):
     spec = request.json_or_empty()
-    metadata = dict(spec.get("metadata") or {})
-    if "correlation_id" in spec:
-        metadata["correlation_id"] = spec["correlation_id"]
+    metadata = link_metadata(spec)
     with sim.store.write() as data:
         now = clock_now(data)
-        record = _request_or_404(data, request_id)
+        record = request_or_404(data, request_id)
         try:
             if action in ("choose", "reschedule"):
                 step = scheduling.choose if action == "choose" else scheduling.reschedule
@@ -352,9 +371,7 @@ def _transition(sim, request, request_id, action):
             else:
                 scheduling.cancel(sim, data, record, now, via="admin")
         except scheduling.TransitionError as error:
-            raise HttpError(
-                json_response({"error": error.code, "message": error.message}, 409)
-            ) from None
+            raise conflict(error) from None
         return json_response(scheduling.admin_view(sim.base_url, record))
 
 
@@ -403,7 +420,7 @@ def oauth_authorize(sim, request):
             ) from None
         ou_id = spec.get("ou_id") or application["ou_id"]
         if ou_id not in data["organizational_units"]:
-            raise _invalid({"ou_id": "unknown organizational unit"})
+            raise invalid({"ou_id": "unknown organizational unit"})
         code = oauth.issue_code(
             sim, data, application, params["redirect_uri"], params["scope"], ou_id
         )
@@ -440,7 +457,7 @@ def expire_tokens(sim, request):
     with sim.store.write() as data:
         now = clock_now(data)
         if wanted is not None and wanted not in data["oauth_tokens"]:
-            raise _not_found("access token")
+            raise not_found("access token")
         count = 0
         for token in data["oauth_tokens"].values():
             if wanted is None or token["access_token"] == wanted:
@@ -470,7 +487,7 @@ def list_deliveries(sim, request):
 def wait_for_webhooks(sim, request):
     timeout = request.json_or_empty().get("timeout", 10)
     if not isinstance(timeout, int | float) or timeout < 0:
-        raise _invalid({"timeout": "must be a non-negative number of seconds"})
+        raise invalid({"timeout": "must be a non-negative number of seconds"})
     idle = sim.webhooks.wait_idle(min(float(timeout), MAX_WAIT_SECONDS))
     return json_response({"idle": idle})
 
@@ -482,7 +499,7 @@ def list_faults(sim, request):
 def add_fault(sim, request):
     rule, errors = sim.faults.add(request.json())
     if errors:
-        raise _invalid(errors)
+        raise invalid(errors)
     return json_response(rule, 201)
 
 

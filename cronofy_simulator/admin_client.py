@@ -90,6 +90,10 @@ class SimulatorAdmin:
     def set_webhook_urls(self, application_id, urls):
         return self.update_application(application_id, webhook_urls=list(urls))
 
+    def set_push_notifications(self, application_id, mode):
+        """``"all"``, ``"none"`` or ``"not_for_organization_connect"`` (README, Guess 17)."""
+        return self.update_application(application_id, push_notifications=mode)
+
     def add_client_secret(self, application_id, secret=None):
         body = {"secret": secret} if secret else {}
         return self._call("POST", f"/applications/{application_id}/client_secrets", json=body)
@@ -167,6 +171,44 @@ class SimulatorAdmin:
     def cancel(self, request_id):
         """Host cancels (same effect as the Scheduler API's cancel, without credentials)."""
         return self._action(request_id, "cancel")
+
+    # what the real Cronofy may do where the contract is unsure (admin_scenarios.py)
+    def book_now(
+        self,
+        recipients,
+        template=None,
+        start=None,
+        correlation_id=None,
+        metadata=None,
+        application_id=None,
+        **body,
+    ):
+        """Create a request already booked (Book Now) and send its "created" notification.
+
+        ``template`` is a template sub; ``body`` takes any other API create field (``event``,
+        ``host``...). Without ``start`` the first free slot is booked."""
+        body = dict(body, recipients=list(recipients))
+        extras = {
+            "template": {"sub": template} if template else None,
+            "start": start,
+            "correlation_id": correlation_id,
+            "metadata": metadata,
+            "application_id": application_id,
+        }
+        body.update({k: v for k, v in extras.items() if v is not None})
+        return self._call("POST", "/scheduling_requests/book_now", json=body)
+
+    def notify(self, request_id, notification_type, omit_event_times=False):
+        """Send a signed notification of any ``type``; returns the deliveries it created."""
+        body = {"type": notification_type, "omit_event_times": omit_event_times}
+        return self._call("POST", f"/scheduling_requests/{request_id}/notify", json=body)[
+            "deliveries"
+        ]
+
+    def force_slot_selection(self, request_id, slot_selection, drop_event_times=False):
+        """Put any ``slot_selection`` value on the request (no notification is sent)."""
+        body = {"slot_selection": slot_selection, "drop_event_times": drop_event_times}
+        return self._call("PATCH", f"/scheduling_requests/{request_id}", json=body)
 
     # OAuth
     def authorize(self, client_id, redirect_uri, state=None, ou_id=None, scope=None):

@@ -9,7 +9,7 @@ import threading
 import traceback
 from collections import deque
 
-from . import admin_api, candidate_pages, embed, oauth, scheduler_api, signup
+from . import admin_api, admin_scenarios, candidate_pages, embed, oauth, scheduler_api, signup
 from .clock import iso_utc
 from .clock import now as clock_now
 from .config import SimulatorConfig
@@ -38,7 +38,15 @@ class SimulatorApp:
         self._calls_lock = threading.Lock()
         self._stopping = threading.Event()
         self.router = Router()
-        for module in (oauth, scheduler_api, embed, signup, candidate_pages, admin_api):
+        for module in (
+            oauth,
+            scheduler_api,
+            embed,
+            signup,
+            candidate_pages,
+            admin_api,
+            admin_scenarios,
+        ):
             module.register(self.router, self)
 
     @property

@@ -31,42 +31,69 @@ class SimulatorConfig:
     hang_max_seconds: float = 120.0
     # Base URL put into links (primary_select_url, ...). None means "the URL the server listens on".
     public_base_url: str | None = None
+    # Cronofy sends a "request created" push notification (Book Now page [C]); its type string
+    # was cut off in every stored copy of the docs, so it is a guess [U].
+    created_notification_type: str = "scheduling_request_created"
+    # Whether ordinary (not Book Now) creates also send that notification for the pending
+    # request [U]; off by default, as the simulator did before the notification was known.
+    notify_on_create: bool = False
+    # What a template create does with event fields sent beside template.sub [U, audit U8]:
+    # "accept" (applied), "ignore" (accepted, not applied) or "refuse" (422 naming each field).
+    template_event_overrides: str = "accept"
 
     def to_dict(self):
         return asdict(self)
 
     def update(self, changes):
-        """Apply a dict of changes, refusing unknown keys and wrong types (returns error dict)."""
-        known = {f.name: f for f in fields(self)}
-        errors = {}
+        """Apply a dict of changes, refusing unknown keys and wrong types (returns error dict).
+
+        Nothing is applied unless every change is valid."""
+        known = {f.name for f in fields(self)}
+        errors, checked = {}, {}
         for key, value in changes.items():
             if key not in known:
                 errors[key] = "unknown setting"
                 continue
-            current = getattr(self, key)
-            if key == "public_base_url":
-                if value is not None and not isinstance(value, str):
-                    errors[key] = "must be a string or null"
-                    continue
-                value = value.rstrip("/") if value else None
-            elif isinstance(current, bool) or isinstance(value, bool):
-                errors[key] = "must be a number"
-                continue
-            elif isinstance(current, int):
-                if not isinstance(value, int) or value < 0:
-                    errors[key] = "must be a non-negative integer"
-                    continue
-            elif isinstance(current, float):
-                if not isinstance(value, int | float) or value < 0:
-                    errors[key] = "must be a non-negative number"
-                    continue
-                value = float(value)
+            value, problem = _checked(key, getattr(self, key), value)
+            if problem:
+                errors[key] = problem
+            else:
+                checked[key] = value
         if errors:
             return errors
-        for key, value in changes.items():
-            if key == "public_base_url" and value:
-                value = value.rstrip("/")
-            elif isinstance(getattr(self, key), float):
-                value = float(value)
+        for key, value in checked.items():
             setattr(self, key, value)
         return {}
+
+
+# Settings whose value must be one of a few words.
+CHOICES = {"template_event_overrides": ("accept", "ignore", "refuse")}
+
+
+def _checked(key, current, value):
+    """(normalised value, None) or (None, what is wrong) for one setting."""
+    if key == "public_base_url":
+        if value is not None and not isinstance(value, str):
+            return None, "must be a string or null"
+        return (value.rstrip("/") if value else None), None
+    if key in CHOICES:
+        if value not in CHOICES[key]:
+            return None, f"one of {', '.join(CHOICES[key])}"
+        return value, None
+    if isinstance(current, str):
+        if not isinstance(value, str) or not value.strip():
+            return None, "must be a non-empty string"
+        return value, None
+    if isinstance(current, bool):
+        if not isinstance(value, bool):
+            return None, "must be true or false"
+        return value, None
+    if isinstance(value, bool):  # bool is an int in Python; never a number here
+        return None, "must be a number"
+    if isinstance(current, int):
+        if not isinstance(value, int) or value < 0:
+            return None, "must be a non-negative integer"
+        return value, None
+    if not isinstance(value, int | float) or value < 0:
+        return None, "must be a non-negative number"
+    return float(value), None

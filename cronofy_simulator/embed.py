@@ -13,7 +13,7 @@ from pathlib import Path
 from . import embed_token, scheduling
 from .api_auth import bearer_token, enforce_rate_limit
 from .clock import now as clock_now
-from .scheduler_api import MAX_DURATION_MINUTES
+from .request_spec import MAX_DURATION_MINUTES
 from .web import HttpError, Response, field_error, json_response, validation_error
 
 
@@ -116,6 +116,7 @@ def create(sim, request):
             application_id=application["id"],
             ou_id=unit["id"],
             created_via="embed",
+            created_with="embed_token",
             summary=summary.strip(),
             duration_minutes=minutes,
             host_subs=[host_sub],

@@ -8,6 +8,11 @@ from .clock import now as clock_now
 from .ids import new_id, new_secret
 
 DATA_CENTERS = ("us", "uk", "de", "au", "ca", "sg")
+# Which of an application's requests get push notifications [U, audit U14]: whether Cronofy
+# pushes for requests created with an Organization Connect token depends on the customer's setup.
+# "not_for_organization_connect" silences exactly those (access-token creates); requests created
+# with the client secret or through the embed still get theirs.
+PUSH_NOTIFICATION_MODES = ("all", "none", "not_for_organization_connect")
 
 
 def _string(spec, key, errors, default=None, required=False):
@@ -35,6 +40,13 @@ def _urls(spec, key, errors):
     if any(not u.startswith(("http://", "https://")) for u in urls):
         errors[key] = "every URL must start with http:// or https://"
     return urls
+
+
+def _choice(spec, key, choices, errors, default):
+    value = spec.get(key, default)
+    if value not in choices:
+        errors[key] = f"one of {', '.join(choices)}"
+    return value
 
 
 def secret_entry(secret, created_at):
@@ -68,9 +80,8 @@ def build_application(data, spec):
     secrets = _string_list(spec, "client_secrets", errors, default=[new_secret("CRN_", 36)])
     if not secrets:
         errors["client_secrets"] = "at least one secret is needed"
-    data_center = spec.get("data_center", "us")
-    if data_center not in DATA_CENTERS:
-        errors["data_center"] = f"one of {', '.join(DATA_CENTERS)}"
+    data_center = _choice(spec, "data_center", DATA_CENTERS, errors, "us")
+    push_notifications = _choice(spec, "push_notifications", PUSH_NOTIFICATION_MODES, errors, "all")
     application = {
         "id": application_id,
         "name": _string(spec, "name", errors, default="Simulated application"),
@@ -82,6 +93,7 @@ def build_application(data, spec):
         "data_center": data_center,
         "webhook_urls": _urls(spec, "webhook_urls", errors),
         "redirect_uris": _urls(spec, "redirect_uris", errors),
+        "push_notifications": push_notifications,
         "created_at": clock_now(data),
     }
     if application_id in data["applications"]:
@@ -103,11 +115,13 @@ def update_application(application, spec):
     if "name" in spec:
         changes["name"] = _string(spec, "name", errors)
     if "data_center" in spec:
-        if spec["data_center"] not in DATA_CENTERS:
-            errors["data_center"] = f"one of {', '.join(DATA_CENTERS)}"
-        changes["data_center"] = spec["data_center"]
-    unknown = set(spec) - {"webhook_urls", "redirect_uris", "name", "data_center"}
-    for key in unknown:
+        changes["data_center"] = _choice(spec, "data_center", DATA_CENTERS, errors, None)
+    if "push_notifications" in spec:
+        changes["push_notifications"] = _choice(
+            spec, "push_notifications", PUSH_NOTIFICATION_MODES, errors, None
+        )
+    changeable = {"webhook_urls", "redirect_uris", "name", "data_center", "push_notifications"}
+    for key in set(spec) - changeable:
         errors[key] = "cannot be changed"
     if not errors:
         application.update(changes)

@@ -6,8 +6,10 @@ state machine lives in one place:
     pending --choose--> complete --reschedule--> complete
     pending|complete --decline--> declined      (recipient)
     pending|complete --cancel--> cancelled      (host, through the API)
+    (Book Now) --create--> complete             (mode book_now, time booked at creation)
 
-Each transition queues a signed webhook (see webhooks.py).
+Each transition queues a signed webhook (see webhooks.py); creation does so only for Book Now or
+with the notify_on_create setting. The admin API may also force any slot_selection value.
 """
 
 from datetime import datetime
@@ -71,8 +73,13 @@ def create_request(
     location=None,
     template_sub=None,
     metadata=None,
+    created_with,
+    announce=True,
     now,
 ):
+    """Store a new pending request. ``created_with`` is the credential used ("client_secret",
+    "access_token", "embed_token"): an application's push_notifications setting may depend on it.
+    ``announce`` queues the "created" notification when the config's notify_on_create is on."""
     request_id = new_id("srq_")
     stored_recipients = []
     for recipient in recipients:
@@ -90,6 +97,7 @@ def create_request(
         "application_id": application_id,
         "ou_id": ou_id,
         "created_via": created_via,
+        "created_with": created_with,
         "created_at": now,
         "template_sub": template_sub,
         "summary": summary,
@@ -100,6 +108,7 @@ def create_request(
         "recipients": stored_recipients,
         "token": selector["token"],
         "slot_selection": "pending",
+        "slot_selection_mode": None,
         "host_sub": None,
         "event_start": None,
         "event_end": None,
@@ -108,6 +117,27 @@ def create_request(
         "history": [{"at": iso_utc(now), "action": "created", "via": created_via}],
     }
     data["scheduling_requests"][request_id] = record
+    if announce and sim.config.notify_on_create:
+        sim.webhooks.notify(data, record, sim.config.created_notification_type, now)
+    return record
+
+
+def create_booked_now(sim, data, *, start=None, metadata=None, now, **fields):
+    """Book Now [C DOC book-now]: the request is created with its time already chosen
+    (``slot_selection`` complete, ``slot_selection_mode`` book_now), and the "created"
+    notification, carrying the booked times, is the only one sent for it.
+
+    ``start`` picks the slot (default: the first free one). If it cannot be booked, nothing is
+    created and the TransitionError is raised."""
+    record = create_request(sim, data, announce=False, now=now, **fields)
+    try:
+        _take_slot(sim, data, record, start, metadata, now, "booked_now", "book_now")
+    except TransitionError:
+        del data["scheduling_requests"][record["id"]]
+        raise
+    record["slot_selection"] = "complete"
+    record["slot_selection_mode"] = "book_now"
+    sim.webhooks.notify(data, record, sim.config.created_notification_type, now)
     return record
 
 
@@ -184,6 +214,7 @@ def admin_view(base_url, record):
         "application_id": record["application_id"],
         "organizational_unit_id": record["ou_id"],
         "created_via": record["created_via"],
+        "created_with": record.get("created_with"),
         "template_sub": record["template_sub"],
         "host_subs": record["host_subs"],
         "host_sub": record["host_sub"],
@@ -223,16 +254,21 @@ def _book(record, slot):
     record["tzid"] = slot["tzid"]
 
 
+def _take_slot(sim, data, record, start, metadata, now, action, via):
+    """Book the slot at ``start`` (or the first free one) and record ``action`` in the history."""
+    slot = _pick_slot(sim, data, record, start, now)
+    _book(record, slot)
+    record["metadata"].update(clean_metadata(metadata or {}))
+    record["history"].append({"at": iso_utc(now), "action": action, "via": via, **slot})
+
+
 def choose(sim, data, record, start=None, metadata=None, now=None, via="candidate"):
     if record["slot_selection"] != "pending":
         raise TransitionError(
             "not_pending", f"A time cannot be chosen: the request is {record['slot_selection']}."
         )
-    slot = _pick_slot(sim, data, record, start, now)
-    _book(record, slot)
+    _take_slot(sim, data, record, start, metadata, now, "time_chosen", via)
     record["slot_selection"] = "complete"
-    record["metadata"].update(clean_metadata(metadata or {}))
-    record["history"].append({"at": iso_utc(now), "action": "time_chosen", "via": via, **slot})
     sim.webhooks.notify(data, record, TIME_CHOSEN, now)
     return record
 
@@ -243,10 +279,7 @@ def reschedule(sim, data, record, start=None, metadata=None, now=None, via="cand
             "not_complete",
             f"Only a booked request can be rescheduled ({record['slot_selection']}).",
         )
-    slot = _pick_slot(sim, data, record, start, now)
-    _book(record, slot)
-    record["metadata"].update(clean_metadata(metadata or {}))
-    record["history"].append({"at": iso_utc(now), "action": "rescheduled", "via": via, **slot})
+    _take_slot(sim, data, record, start, metadata, now, "rescheduled", via)
     sim.webhooks.notify(data, record, RESCHEDULED, now)
     return record
 
@@ -269,4 +302,23 @@ def cancel(sim, data, record, now=None, via="api"):
     record["slot_selection"] = "cancelled"  # [U] value name
     record["history"].append({"at": iso_utc(now), "action": "cancelled", "via": via})
     sim.webhooks.notify(data, record, CANCELLED, now)
+    return record
+
+
+def force_slot_selection(record, slot_selection, drop_event_times=False, now=None):
+    """Admin only: put any ``slot_selection`` value on the request, documented or not (e.g.
+    ``expired``), with no notification, so a client's reaction to it can be tested. The booked
+    time is kept (and shown, unless the value is declined/cancelled) unless dropped."""
+    record["slot_selection"] = slot_selection
+    if drop_event_times:
+        record.update(event_start=None, event_end=None, tzid=None, host_sub=None)
+    record["history"].append(
+        {
+            "at": iso_utc(now),
+            "action": "slot_selection_forced",
+            "via": "admin",
+            "slot_selection": slot_selection,
+            "event_times_dropped": bool(drop_event_times),
+        }
+    )
     return record

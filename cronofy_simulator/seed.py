@@ -49,6 +49,7 @@ def seed_demo(data, webhook_urls=()):
             "data_center": DEMO["data_center"],
             "webhook_urls": [],
             "redirect_uris": [],
+            "push_notifications": "all",
             "created_at": now,
         },
     )

@@ -8,6 +8,9 @@ retried after ``webhook_backoff_base * 2**(attempt-1)`` seconds (capped at
 ``webhook_backoff_max``), up to ``webhook_max_attempts`` attempts, then the delivery is "failed".
 A single worker sends one delivery at a time, in due order, so a retry can be overtaken by later
 notifications, as with any real at-least-once sender.
+
+Whether a request's notifications go out at all is its application's ``push_notifications``
+setting [U, audit U14]; the ones it silences are kept as "suppressed" deliveries for tests.
 """
 
 import base64
@@ -39,6 +42,17 @@ def sign(body, secrets):
 
 def active_secrets(application):
     return [s["secret"] for s in application["client_secrets"] if s["active"]]
+
+
+def pushes_for(application, record):
+    """Whether the application's push_notifications setting lets this request's notifications
+    out (records.PUSH_NOTIFICATION_MODES; [U] audit U14)."""
+    mode = application.get("push_notifications", "all")
+    if mode == "none":
+        return False
+    if mode == "not_for_organization_connect":
+        return record.get("created_with") != "access_token"
+    return True
 
 
 class WebhookDispatcher:
@@ -91,56 +105,63 @@ class WebhookDispatcher:
 
     # -- producing -------------------------------------------------------------------------
 
-    def notify(self, data, record, notification_type, now):
+    def notify(self, data, record, notification_type, now, omit_event_times=False):
         """Queue one notification per webhook URL of the request's application.
 
         Called with the store's write lock held, so the body reflects the state just written.
+        ``omit_event_times`` leaves ``event.start``/``end`` out of the body (admin "notify").
+        When the application's push_notifications setting silences the request, each would-be
+        delivery is recorded as "suppressed" (never sent, no fault used up).
         """
         application = data["applications"].get(record["application_id"])
         if application is None:
             return []
+        scheduling_request = view(self.sim.base_url, record)
+        if omit_event_times:
+            scheduling_request["event"].pop("start", None)
+            scheduling_request["event"].pop("end", None)
         payload = {
             "notification": {"type": notification_type, "triggered_at": iso_utc(now)},
-            "scheduling_request": view(self.sim.base_url, record),
+            "scheduling_request": scheduling_request,
         }
         body = json.dumps(payload)
+        pushed = pushes_for(application, record)
         created = []
         for url in application.get("webhook_urls", []):
-            created.extend(
-                self._create_deliveries(
-                    data, application, record, notification_type, body, url, now
-                )
-            )
+            delivery = {
+                "id": new_id("whd_"),
+                "application_id": application["id"],
+                "scheduling_request_id": record["id"],
+                "notification_type": notification_type,
+                "url": url,
+                "body": body,
+                "status": "pending" if pushed else "suppressed",
+                "fault": None,
+                "duplicate_of": None,
+                "created_at": iso_utc(now),
+                "attempts": [],
+            }
+            data["webhook_deliveries"][delivery["id"]] = delivery
+            created.append(delivery)
+            if pushed:
+                created.extend(self._send_with_fault(data, delivery))
         return created
 
-    def _create_deliveries(self, data, application, record, notification_type, body, url, now):
+    def _send_with_fault(self, data, delivery):
+        """Queue ``delivery`` under the next webhook fault, if any; returns any extra copies."""
         fault = self.sim.faults.take("webhook")
-        kind = fault["fault"] if fault else None
-        delivery = {
-            "id": new_id("whd_"),
-            "application_id": application["id"],
-            "scheduling_request_id": record["id"],
-            "notification_type": notification_type,
-            "url": url,
-            "body": body,
-            "status": "dropped" if kind == "drop" else "pending",
-            "fault": kind,
-            "duplicate_of": None,
-            "created_at": iso_utc(now),
-            "attempts": [],
-        }
-        data["webhook_deliveries"][delivery["id"]] = delivery
-        deliveries = [delivery]
+        kind = delivery["fault"] = fault["fault"] if fault else None
         if kind == "drop":
-            return deliveries
+            delivery["status"] = "dropped"
+            return []
         delay = fault["seconds"] if kind == "out_of_order" else 0.0
         self._schedule(delivery["id"], delay)
-        if kind == "duplicate":
-            copy = dict(delivery, id=new_id("whd_"), attempts=[], duplicate_of=delivery["id"])
-            data["webhook_deliveries"][copy["id"]] = copy
-            self._schedule(copy["id"], 0.0)
-            deliveries.append(copy)
-        return deliveries
+        if kind != "duplicate":
+            return []
+        copy = dict(delivery, id=new_id("whd_"), attempts=[], duplicate_of=delivery["id"])
+        data["webhook_deliveries"][copy["id"]] = copy
+        self._schedule(copy["id"], 0.0)
+        return [copy]
 
     def _schedule(self, delivery_id, delay):
         with self._cond:
