@@ -10,7 +10,10 @@ from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import html2plaintext, mute_logger
 
-from odoo.addons.hr_recruitment_cronofy.cronofy_protocol import parse_scheduling_request
+from odoo.addons.hr_recruitment_cronofy.cronofy_protocol import (
+    parse_scheduling_request,
+    recipient,
+)
 
 from .webhook_common import CronofyWebhookCase
 
@@ -321,3 +324,100 @@ class TestFieldSafety(CronofyWebhookCase):
         self.connection.embed_script_url = self.sim_base + "/embed/scheduler-embed.js"
         self.assertIsNone(self.connection._test_connection())
         self.assertFalse(self.connection.last_error)
+
+
+@tagged("post_install", "-at_install")
+class TestFieldSafetyAgainstTheSimulator(CronofyWebhookCase):
+    """The same points, played by the simulator as the real Cronofy may behave."""
+
+    def setUp(self):
+        super().setUp()
+        self.sim.configure(template_event_overrides="accept", notify_on_create=False)
+        self.sim.set_push_notifications(self.demo["application_id"], "all")
+
+    def _interviews(self, request):
+        return (
+            self.env["calendar.event"]
+            .with_context(active_test=False)
+            .search([("cronofy_request_id", "=", request.id)])
+        )
+
+    def test_pending_answers_carry_no_reschedule_link_and_the_booking_brings_them(self):
+        request = self._send_link()
+        self.assertTrue(request.candidate_url)
+        self.assertFalse(request.reschedule_url, "Cronofy gives them only once booked")
+        self.assertFalse(request.decline_url)
+        self._choose(request)
+        self._process()
+        self.assertTrue(request.reschedule_url)
+        self.assertTrue(request.decline_url)
+        description = str(self._interviews(request).description)
+        self.assertIn(request.reschedule_url.replace("&", "&amp;"), description)
+        self.assertIn(request.decline_url.replace("&", "&amp;"), description)
+
+    def test_book_now_through_the_simulator_books_one_interview(self):
+        correlation_id = self.Request._new_correlation_id(self.applicant)
+        booked = self.sim.book_now(
+            [recipient("ada@example.com", "Ada")],
+            template="sgr_demo_interview_30",
+            correlation_id=correlation_id,
+        )
+        self._deliver()
+        self._process()
+        request = self.Request.search([("cronofy_id", "=", booked["scheduling_request_id"])])
+        self.assertEqual(request.applicant_id, self.applicant)
+        self.assertEqual(request.state, "time_chosen")
+        self.assertEqual(len(self._interviews(request)), 1)
+        self.assertTrue(request.reschedule_url)
+
+    def test_created_notifications_for_pending_requests_are_harmless(self):
+        self.sim.configure(notify_on_create=True)
+        request = self._send_link()
+        self._deliver()
+        self._process()
+        row = self._notifications(request)
+        self.assertEqual(row.notification_type, "scheduling_request_created")
+        self.assertEqual(row.state, "done")
+        self.assertEqual(request.state, "pending")
+
+    def test_an_unknown_type_from_the_simulator_is_resolved_by_asking(self):
+        request = self._send_link()
+        self.sim.add_fault("webhook", "drop")
+        self._choose(request)
+        self.sim.notify(request.cronofy_id, "scheduling_request_viewed", omit_event_times=True)
+        self._deliver()
+        self._process()
+        self.assertEqual(request.state, "time_chosen")
+        self.assertEqual(len(self._interviews(request)), 1)
+
+    def test_an_undocumented_slot_selection_asks_the_recruiter(self):
+        request = self._send_link()
+        self.sim.force_slot_selection(request.cronofy_id, "expired")
+        self.env["ir.config_parameter"].set_param(
+            "hr_recruitment_cronofy.reconcile_after_hours", "0"
+        )
+        self.Request._cron_reconcile_pending()
+        self.assertFalse(self._notifications(request))
+        self.assertEqual(request.state, "pending")
+        self.assertTrue(
+            self.applicant.activity_ids.filtered(
+                lambda a: a.summary == "Check this scheduling request in Cronofy"
+            )
+        )
+
+    def test_a_connection_cronofy_never_pushes_to_is_polled(self):
+        self.sim.set_push_notifications(self.demo["application_id"], "none")
+        request = self._send_link()
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE cronofy_scheduling_request SET create_date = %s WHERE id = %s",
+            [fields.Datetime.now() - timedelta(hours=2), request.id],
+        )
+        self.env.invalidate_all()
+        self._choose(request)
+        self.assertFalse(self._notifications(request), "Cronofy pushed nothing")
+        self.Request._cron_reconcile_pending()
+        self._process()
+        self.assertEqual(request.state, "time_chosen")
+        self.assertEqual(len(self._interviews(request)), 1)
+        self.assertTrue(self.connection.push_missed_at)

@@ -307,6 +307,26 @@ class TestTextsSentToCronofy(TemplateTextsCase):
             self._at_cronofy(self._request(good))["event"]["summary"], "PLACEHOLDER ENGINEER"
         )
 
+    def test_texts_cronofy_refuses_are_dropped_and_the_link_still_goes_out(self):
+        # Whether a template create accepts event overrides is undocumented: if
+        # Cronofy refuses them (422, nothing created), the link is sent without them.
+        self.sim.configure(template_event_overrides="refuse")
+        self.addCleanup(self.sim.configure, template_event_overrides="accept")
+        applicant = self._applicant("Grace Hopper")
+        applicant.stage_id = self.auto_stage
+        self._dispatch()
+        request = self._request(applicant)
+        self.assertEqual(request.state, "pending", request.failure_reason)
+        self.assertTrue(request.cronofy_texts_refused)
+        creates = self.sim.calls(route="scheduling_requests.create")
+        # The simulator still refuses any event override: the 200 proves the second
+        # create carried none.
+        self.assertEqual([call["status"] for call in creates], [422, 200])
+        notes = applicant.message_ids.mapped(lambda message: str(message.body))
+        self.assertTrue(any("Cronofy refused the interview texts" in body for body in notes))
+        self.assertTrue(any("event.summary" in body for body in notes))
+        self.assertEqual(len(self._request(applicant)), 1)
+
 
 @tagged("post_install", "-at_install")
 class TestInvitationMail(TemplateTextsCase):
