@@ -40,13 +40,6 @@ class TestFieldSafety(CronofyWebhookCase):
         super().setUpClass()
         cls.sim_base = cls.connection._endpoints().app_base_url
 
-    def _interviews(self, request):
-        return (
-            self.env["calendar.event"]
-            .with_context(active_test=False)
-            .search([("cronofy_request_id", "=", request.id)])
-        )
-
     def _book_silently(self, request):
         """The candidate books at "Cronofy", and the push notification is lost."""
         self.sim.add_fault("webhook", "drop")
@@ -334,13 +327,6 @@ class TestFieldSafetyAgainstTheSimulator(CronofyWebhookCase):
         super().setUp()
         self.sim.configure(template_event_overrides="accept", notify_on_create=False)
         self.sim.set_push_notifications(self.demo["application_id"], "all")
-
-    def _interviews(self, request):
-        return (
-            self.env["calendar.event"]
-            .with_context(active_test=False)
-            .search([("cronofy_request_id", "=", request.id)])
-        )
 
     def test_pending_answers_carry_no_reschedule_link_and_the_booking_brings_them(self):
         request = self._send_link()

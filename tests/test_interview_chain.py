@@ -17,13 +17,6 @@ def _odoo_datetime(iso):
 
 @tagged("post_install", "-at_install")
 class TestInterviewChain(CronofyWebhookCase):
-    def _interviews(self, request):
-        return (
-            self.env["calendar.event"]
-            .with_context(active_test=False)
-            .search([("cronofy_request_id", "=", request.id)])
-        )
-
     def _sim_times(self, request):
         facts = self.sim.scheduling_request(request.cronofy_id)["_sim"]
         return _odoo_datetime(facts["start"]), _odoo_datetime(facts["end"]), facts["tzid"]

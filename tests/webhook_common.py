@@ -91,6 +91,14 @@ class CronofyWebhookCase(CronofyHttpCase):
         deliveries = self.sim.deliveries(scheduling_request_id=request.cronofy_id)
         return [delivery["body"].encode() for delivery in deliveries]
 
+    def _interviews(self, request):
+        """The request's calendar events, archived ones included."""
+        return (
+            self.env["calendar.event"]
+            .with_context(active_test=False)
+            .search([("cronofy_request_id", "=", request.id)])
+        )
+
     def _notifications(self, request=None):
         domain = [("cronofy_request_ref", "=", request.cronofy_id)] if request else []
         return self.Notification.search(domain, order="id")
