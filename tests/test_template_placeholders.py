@@ -2,6 +2,8 @@
 rendering), validation, preview, and the texts arriving at the simulator from the API
 path (the queue worker) and the embed path (the prepare route's title)."""
 
+import re
+
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 
@@ -351,6 +353,19 @@ class TestInvitationMail(TemplateTextsCase):
         self.assertNotIn("We would like to meet you", body)
         self.assertNotIn("<b>Curie", body)
         self.assertIn("/rts/", body)  # the link is still there
+
+    def test_mail_links_only_to_the_candidate_link_and_never_to_an_empty_one(self):
+        # Cronofy gives reschedule and decline links only once a time is chosen: the
+        # invitation, sent while the request is pending, must not print them.
+        applicant = self._applicant("Grace Hopper")
+        body = self._invitation(applicant)
+        request = self._request(applicant)
+        self.assertFalse(request.reschedule_url or request.decline_url)
+        hrefs = re.findall(r'href="([^"]*)"', body)
+        self.assertTrue(hrefs)
+        self.assertTrue(all(href for href in hrefs), "no empty link")
+        candidate_link = request.candidate_url.replace("&", "&amp;")
+        self.assertEqual({href for href in hrefs if "/rts/" in href}, {candidate_link})
 
     def test_mail_without_intro_keeps_the_generic_sentence(self):
         self.template.mail_intro = False
