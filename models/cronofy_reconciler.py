@@ -67,7 +67,9 @@ class CronofySchedulingRequest(models.Model):
     def _cron_reconcile_pending(self):
         """Every few minutes: stale pending links (hourly each), and every open
         request of a connection that hears nothing from Cronofy (every few minutes)."""
-        now = fields.Datetime.now()
+        # The transaction's clock, as create_date: a request created in this very
+        # transaction is "0 hours old", not a fraction of a second in the future.
+        now = self.env.cr.now()
         Request = self.sudo()
         due = Request.search(
             [
