@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import fields, models
+from odoo.tools import format_datetime
 
 from .access import SYSTEM, check_groups
 from .config_parameters import number_parameter
@@ -132,40 +133,40 @@ class CronofyConnection(models.Model):
             )
 
     def _push_silence_message(self, last):
-        window = int(self._push_silence_window().total_seconds() // 60)
+        """Three short lines: what happens, the proof when there is one, the fix."""
         poll = int(
             self.env["cronofy.scheduling.request"]._silent_poll_interval().total_seconds() // 60
         )
         lines = [
             self.env._(
-                "No push notification has reached Odoo %(since)s, while scheduling requests "
-                "are open, so Odoo asks Cronofy about them every %(poll)s minutes (silence "
-                "window: %(window)s minutes). Bookings still arrive, only later.",
-                since=self.env._("since %s UTC", fields.Datetime.to_string(last))
-                if last
-                else self.env._("yet"),
+                "No push notification since %(since)s while links are open: Odoo asks Cronofy "
+                "every %(poll)s minutes instead, so bookings arrive a few minutes late.",
+                since=format_datetime(self.env, last, dt_format="short"),
                 poll=poll,
-                window=window,
+            )
+            if last
+            else self.env._(
+                "No push notification yet while links are open: Odoo asks Cronofy every "
+                "%(poll)s minutes instead, so bookings arrive a few minutes late.",
+                poll=poll,
             )
         ]
         if self.push_missed_at:
             lines.append(
                 self.env._(
-                    "Confirmed: at %(when)s UTC asking Cronofy found a change that no push "
-                    "notification had announced.",
-                    when=fields.Datetime.to_string(self.push_missed_at),
+                    "Confirmed on %(when)s: Cronofy reported a change that no push "
+                    "notification announced.",
+                    when=format_datetime(self.env, self.push_missed_at, dt_format="short"),
                 )
             )
         lines.append(
             self.env._(
-                "To receive them, paste the Webhook URL into your Cronofy application's "
-                "'Embed webhook callback URL'; for requests created through the API with "
-                "Organization Connect, Cronofy sends them to the 'Universal Push "
-                "Notification URL' of an Internal Application in your Organizational Unit: "
-                "paste it there too."
+                "Fix: paste the Webhook URL into your Cronofy application's 'Embed webhook "
+                "callback URL' and, for links sent through the API with Organization Connect, "
+                "into an Internal Application's 'Universal Push Notification URL'."
             )
         )
-        return "\n".join(lines)
+        return "\n\n".join(lines)
 
     def _count_rejected_webhook(self, reason, remote_addr, body_bytes):
         """Remember one refused delivery (an INSERT, see cronofy.webhook.refusal)."""
