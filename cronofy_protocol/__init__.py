@@ -23,6 +23,12 @@ from .embed_token import (
     decode_embed_token,
     embedded_sign_up_url,
 )
+from .embed_context import (
+    EmbedCheck,
+    EmbedContextProbe,
+    embed_context_checkable,
+    probe_embed_context,
+)
 from .embed_script import ScriptProbe, probe_embed_script
 from .errors import (
     BadRequestError,
@@ -62,7 +68,13 @@ from .notifications import (
     thaw,
 )
 from .request_state import RequestReading, RequestState, read_request_state
-from .oauth import ORGANIZATION_SCOPE, OAuthToken, OrganizationConnect
+from .oauth import (
+    ORGANIZATION_SCOPE,
+    ClientCheck,
+    ClientCredentialsProbe,
+    OAuthToken,
+    OrganizationConnect,
+)
 from .retry import DEFAULT_RETRY_POLICY, NO_RETRY, RetryPolicy
 from .scheduler_api import SchedulerClient, recipient
 from .webhook_signature import HEADER_NAME as SIGNATURE_HEADER
@@ -78,6 +90,8 @@ __all__ = [
     "ORGANIZATION_SCOPE",
     "SIGNATURE_HEADER",
     "BadRequestError",
+    "ClientCheck",
+    "ClientCredentialsProbe",
     "ConfigurationError",
     "CronofyApiError",
     "CronofyConnectionError",
@@ -85,6 +99,8 @@ __all__ = [
     "CronofyHttpError",
     "CronofyTimeoutError",
     "DataCenter",
+    "EmbedCheck",
+    "EmbedContextProbe",
     "Endpoints",
     "EventDetails",
     "FieldError",
@@ -121,11 +137,13 @@ __all__ = [
     "compute_signature",
     "decode_embed_token",
     "dedupe_key",
+    "embed_context_checkable",
     "embedded_sign_up_url",
     "get_data_center",
     "parse_notification",
     "parse_notification_payload",
     "parse_scheduling_request",
+    "probe_embed_context",
     "probe_embed_script",
     "read_request_state",
     "recipient",

@@ -9,6 +9,7 @@ refresh before use.
 
 from __future__ import annotations
 
+import enum
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,7 +20,13 @@ import requests
 from authlib.oauth2.rfc6749.parameters import prepare_grant_uri, prepare_token_request
 
 from .datacenters import resolve_endpoints
-from .errors import ConfigurationError, UnexpectedResponseError
+from .errors import (
+    BadRequestError,
+    ConfigurationError,
+    CronofyApiError,
+    UnauthorizedError,
+    UnexpectedResponseError,
+)
 from .notifications import EMPTY, freeze
 from .retry import DEFAULT_RETRY_POLICY, RetryPolicy
 from .transport import DEFAULT_TIMEOUT, Transport
@@ -30,6 +37,30 @@ TOKEN_PATH = "/oauth/token"  # noqa: S105 - a path, on the API host
 REVOKE_PATH = "/oauth/token/revoke"  # on the API host
 DEFAULT_REFRESH_MARGIN = timedelta(minutes=5)
 _SECRET_FIELDS = frozenset({"access_token", "refresh_token"})
+# A code no authorization server can have issued (the credentials probe sends it).
+PROBE_CODE = "odoo-credentials-check-not-a-code"
+# RFC 6749 5.2: every token error but ``invalid_client`` (and the malformed-request
+# ``invalid_request``) is reached only after the client authenticated.
+CLIENT_AUTHENTICATED_ERRORS = frozenset(
+    {"invalid_grant", "unauthorized_client", "unsupported_grant_type", "invalid_scope"}
+)
+
+
+class ClientCheck(enum.Enum):
+    ACCEPTED = "accepted"  # the token endpoint knows this client id and secret
+    REJECTED = "rejected"  # invalid_client: the id or the secret is wrong
+    UNKNOWN = "unknown"  # the answer says nothing about the credentials
+
+
+@dataclass(frozen=True)
+class ClientCredentialsProbe:
+    """What the token endpoint said about the client id and secret. ``detail`` is
+    the OAuth error code or the failure, never a secret."""
+
+    outcome: ClientCheck
+    detail: str
+    # True when no HTTP answer came (unreachable, timeout, 5xx): try again later.
+    unreachable: bool = False
 
 
 @dataclass(frozen=True)
@@ -144,6 +175,46 @@ class OrganizationConnect:
         return self._token_call(
             body, idempotent=True, sensitive=(refresh_token,), previous_refresh_token=refresh_token
         )
+
+    def probe_client_credentials(self, redirect_uri: str) -> ClientCredentialsProbe:
+        """Ask the token endpoint to exchange a code that cannot exist. An
+        authorization server authenticates the client before it looks at the code
+        (RFC 6749 4.1.3, 5.2), so ``invalid_client`` means a wrong id or secret and
+        ``invalid_grant`` a known client whose code was refused. [U] Cronofy's error
+        body is undocumented (contract 5.1): any other answer is ``UNKNOWN``.
+        Nothing is granted, so nothing needs revoking."""
+        body = prepare_token_request(
+            "authorization_code",
+            code=PROBE_CODE,
+            redirect_uri=redirect_uri,
+            client_id=self.client_id,
+            client_secret=self._client_secret,
+        )
+        try:
+            self._transport.call(
+                "POST",
+                self.endpoints.api_base_url + TOKEN_PATH,
+                idempotent=True,
+                headers={},
+                form_body=body,
+                sensitive=(self._client_secret,),
+            )
+        except BadRequestError as error:
+            code = error.error or ""
+            if code == "invalid_client":
+                return ClientCredentialsProbe(ClientCheck.REJECTED, code)
+            if code in CLIENT_AUTHENTICATED_ERRORS:
+                return ClientCredentialsProbe(ClientCheck.ACCEPTED, code)
+            return ClientCredentialsProbe(
+                ClientCheck.UNKNOWN, f"HTTP 400 {code or 'without an OAuth error code'}"
+            )
+        except UnauthorizedError:
+            # RFC 6749 5.2 allows 401 for invalid_client (HTTP authentication schemes).
+            return ClientCredentialsProbe(ClientCheck.REJECTED, "HTTP 401")
+        except CronofyApiError as error:
+            unreachable = error.retryable or error.status is None
+            return ClientCredentialsProbe(ClientCheck.UNKNOWN, str(error), unreachable)
+        return ClientCredentialsProbe(ClientCheck.UNKNOWN, "a made-up code was accepted")
 
     def revoke(self, token: str) -> None:
         """Revoke a refresh or access token (disconnect). JSON body as documented."""
