@@ -39,6 +39,10 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     config = SimulatorConfig(
@@ -61,7 +65,9 @@ def main(argv=None):
             credentials = seed_demo(data, webhook_urls=args.webhook_url)
         print("Demo credentials (API host = app host = the URL above):", flush=True)
         print(json.dumps(dict(credentials, base_url=server.base_url), indent=2), flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: server.stop())
+    # SIGTERM unwinds the main thread like Ctrl-C, so the server is stopped once, below,
+    # and never from inside a signal handler interrupting the wait on the serving thread.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.wait()
     except KeyboardInterrupt:
