@@ -21,6 +21,8 @@ from . import cronofy_reconciler
 from . import calendar_event
 from . import cronofy_webhook_refusal
 from . import cronofy_connection_webhook
+from . import cronofy_connection_checks
+from . import res_config_settings_checks
 from . import cronofy_scheduling_template_texts
 from . import hr_applicant_placeholders
 from . import cronofy_scheduling_request_texts

@@ -452,19 +452,7 @@ class CronofyConnection(models.Model):
         check_groups(self, SYSTEM, self.env._("Testing the Cronofy connection"))
         self.ensure_one()
         self.check_access("write")
-        error = self._test_connection()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Cronofy"),
-                "message": error
-                or self.env._("Cronofy accepted the credentials: the connection works."),
-                "type": "danger" if error else "success",
-                "sticky": bool(error),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return self._test_connection_notification(self._test_connection())
 
     # ---------------------------------------------------------------------------------
     # OAuth2 Organization Connect
@@ -693,42 +681,41 @@ class CronofyConnection(models.Model):
             raise UserError(str(error)) from None
 
     def _test_connection(self):
-        """Call the Scheduler API once and record the outcome. Returns the error
-        message, or None when Cronofy accepted the credentials."""
+        """Run every setup check (HTTP to Cronofy) and record the lines and the
+        summary in a cursor of their own. Returns None when no line failed, else
+        the failed lines with their fixes."""
         self.ensure_one()
-        problems = self._missing_settings(embed=True, api=True)
-        if problems:
-            message = self.env._("Missing settings: %s.", ", ".join(problems))
-            self._record_failure(message)
-            return message
-        try:
-            try:
-                with self._scheduler_client() as client:
-                    client.query_scheduling_requests([CONNECTION_TEST_REQUEST_ID])
-            except UnauthorizedError:
-                if self.sudo().api_access_mode != "organization_connect":
-                    raise
-                # The access token may have been revoked or expired early: one refresh.
-                self._valid_access_token(force_refresh=True)
-                with self._scheduler_client() as client:
-                    client.query_scheduling_requests([CONNECTION_TEST_REQUEST_ID])
-        except (CronofyError, UserError) as error:
-            message = self._describe_error(error, action=self.env._("Testing the connection"))
-            self._record_failure(message)
-            return message
-        # The API works; the recruiter's browser also needs the Scheduler's script.
-        script_problem = self._embed_script_problem()
-        message = script_problem and self.env._(
-            "The Scheduler API accepted the credentials, but: %s", script_problem
-        )
+        lines = self._setup_check_lines()
+        state, summary, message = self._summarize_checks(lines)
         self._write_in_own_cursor(
             {
-                "state": "connected",
-                "last_error": message or False,
+                "check_results": lines,
+                "state": state,
+                "last_error": summary,
                 "last_checked": fields.Datetime.now(),
             }
         )
-        return message or None
+        _logger.info(
+            "Cronofy: company %s tested: %s",
+            self.company_id.id,
+            ", ".join(f"{line['key']} {line['status']}" for line in lines),
+        )
+        return message
+
+    def _query_scheduler_once(self):
+        """One Scheduler API query for a request that cannot exist (raises on failure).
+        With Organization Connect, a refused access token is refreshed once."""
+        self.ensure_one()
+        try:
+            with self._scheduler_client() as client:
+                client.query_scheduling_requests([CONNECTION_TEST_REQUEST_ID])
+        except UnauthorizedError:
+            if self.sudo().api_access_mode != "organization_connect":
+                raise
+            # The access token may have been revoked or expired early: one refresh.
+            self._valid_access_token(force_refresh=True)
+            with self._scheduler_client() as client:
+                client.query_scheduling_requests([CONNECTION_TEST_REQUEST_ID])
 
     def _disconnect(self):
         """Revoke the grant at Cronofy and forget the tokens. Returns a warning when

@@ -6,6 +6,7 @@ browser), shows whether one is set, and a typed value replaces the stored one.
 """
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from .access import SYSTEM, check_groups
 
@@ -155,7 +156,9 @@ class ResConfigSettings(models.TransientModel):
     def action_cronofy_connect(self):
         """Open Cronofy's embedded sign-up with a freshly signed embed token."""
         check_groups(self, SYSTEM, self.env._("Connecting the company to Cronofy"))
-        url = self._cronofy_connection()._embedded_sign_up_url()
+        connection = self._cronofy_connection()
+        url = connection._embedded_sign_up_url()
+        connection._note_sign_up_opened()
         return {"type": "ir.actions.act_url", "url": url, "target": "new"}
 
     def action_cronofy_authorize(self):
@@ -173,12 +176,29 @@ class ResConfigSettings(models.TransientModel):
         )
 
     def action_cronofy_test_connection(self):
+        """Test what is on the screen. The button has ``noSaveDialog``: the web client
+        saves the settings record first (which writes the Cronofy fields through to
+        the connection); ``execute`` then applies every other setting on the page, as
+        Save would, and the test runs on the saved values."""
         check_groups(self, SYSTEM, self.env._("Testing the Cronofy connection"))
-        error = self._cronofy_connection()._test_connection()
-        if error:
-            return self._cronofy_notification(error, "danger")
-        return self._cronofy_notification(
-            self.env._("Cronofy accepted the credentials: the connection works."), "success"
+        connection = self._cronofy_connection()
+        if self._cronofy_module_changes():
+            raise UserError(
+                self.env._(
+                    "Other settings on this page install or remove applications: click "
+                    "Save first, then Test connection."
+                )
+            )
+        self.execute()
+        return connection._test_connection_notification(connection._test_connection())
+
+    def _cronofy_module_changes(self):
+        """True when saving would install or uninstall a module (``execute`` would
+        then reload the registry under this request)."""
+        modules = self._get_classified_fields()["module"]
+        return any(
+            bool(self[f"module_{module.name}"]) != (module.state in ("installed", "to upgrade"))
+            for module in modules
         )
 
     def action_cronofy_rotate_webhook_key(self):

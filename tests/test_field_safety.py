@@ -308,10 +308,14 @@ class TestFieldSafety(CronofyWebhookCase):
         self.assertIsNone(self.connection._test_connection(), "the simulator's own script")
         self.connection.embed_script_url = self.sim_base + "/_sim/health"
         message = self.connection._test_connection()
-        self.assertIn("accepted the credentials, but", message)
+        self.assertIn("Embedded Scheduler script:", message)
         self.assertIn("media type", message)
-        self.assertEqual(self.connection.state, "connected")
-        self.assertEqual(self.connection.last_error, message)
+        # One failing line makes the summary "error"; the credentials are untouched.
+        self.assertEqual(self.connection.state, "error")
+        self.assertIn("Embedded Scheduler script", self.connection.last_error)
+        statuses = {line["key"]: line["status"] for line in self.connection.check_results}
+        self.assertEqual(statuses["script"], "failed")
+        self.assertEqual(statuses["api"], "ok")
         self.connection.embed_script_url = self.sim_base + "/embed/missing.js"
         self.assertIn("HTTP 404", self.connection._test_connection())
         self.connection.embed_script_url = self.sim_base + "/embed/scheduler-embed.js"

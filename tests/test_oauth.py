@@ -300,7 +300,9 @@ class TestTokenLifecycle(CronofyCase):
     def test_access_token_refused_early_is_refreshed_once(self):
         self.sim.expire_tokens(self.connection.access_token)
         self.assertIsNone(self.connection._test_connection())
-        self.assertEqual(self._token_calls(), 1)
+        # Test connection's first line probes the client credentials at the token
+        # endpoint (a made-up code, refused); the second call is the one refresh.
+        self.assertEqual(self._token_calls(), 2)
         self.assertEqual(self.connection.state, "connected")
 
     def test_disconnect_revokes_and_forgets(self):
