@@ -81,6 +81,16 @@ CREDENTIAL_FIELDS = (
     "app_base_url",
 )
 
+# Documented prefixes (contract "Id prefixes seen"): a value of another shape was
+# pasted into the wrong field.
+CREDENTIAL_PREFIXES = {
+    "client_secret": "CRN_",
+    "previous_client_secret": "CRN_",
+    "internal_app_client_secret": "CRN_",
+    "embed_public_key": "EMB_",
+    "embed_secret": "ESK_",
+}
+
 
 def _new_webhook_key():
     return secrets.token_urlsafe(32)
@@ -256,17 +266,26 @@ class CronofyConnection(models.Model):
                 problems.append(
                     self.env._("%s must not contain spaces or line breaks.", labels[name])
                 )
-        for name, prefix in (("embed_public_key", "EMB_"), ("embed_secret", "ESK_")):
+        for name, prefix in CREDENTIAL_PREFIXES.items():
             value = self[name]
             if value and not value.startswith(prefix):
                 problems.append(
                     self.env._(
-                        "%(field)s must start with %(prefix)s.",
+                        "%(field)s must start with %(prefix)s (Cronofy's %(prefix)s... "
+                        "value from the Developer Dashboard).",
                         **{"field": labels[name], "prefix": prefix},
                     )
                 )
         if self.embed_public_key and self.embed_public_key.startswith("ESK_"):
             problems.append(self.env._("The embed public key field holds an embed secret."))
+        if self.client_id and self.client_id.startswith(tuple(CREDENTIAL_PREFIXES.values())):
+            problems.append(
+                self.env._(
+                    "%s holds a secret or key (it starts with %s): paste the client ID there.",
+                    labels["client_id"],
+                    self.client_id[:4],
+                )
+            )
         for name in ("api_base_url", "app_base_url"):
             url = self[name]
             if not url:

@@ -175,6 +175,48 @@ class TestChecksAgainstCronofysHosts(CronofyCase):
 
 
 @tagged("post_install", "-at_install")
+class TestCredentialShapes(CronofyCase):
+    def test_each_credential_refuses_the_wrong_prefix_naming_field_and_prefix(self):
+        cases = {
+            "client_secret": ("Client Secret", "CRN_"),
+            "previous_client_secret": ("Previous Client Secret", "CRN_"),
+            "internal_app_client_secret": ("Internal Application Secret", "CRN_"),
+            "embed_public_key": ("Embed Public Key", "EMB_"),
+            "embed_secret": ("Embed Secret", "ESK_"),
+        }
+        for name, (label, prefix) in cases.items():
+            with self.subTest(field=name):
+                with self.assertRaises(ValidationError) as caught, self.cr.savepoint():
+                    self.connection.write({name: "wrong_shape_value", "client_id": "kept?"})
+                message = str(caught.exception)
+                self.assertIn(label, message)
+                self.assertIn(prefix, message)
+                self.assertNotIn("wrong_shape_value", message)
+                self.connection.invalidate_recordset()
+                self.assertEqual(self.connection.client_id, self.demo["client_id"])
+                self.assertEqual(self.connection[name] or False, self.demo_value(name))
+
+    def demo_value(self, name):
+        values = self._demo_connection_values()
+        return values.get(name, False)
+
+    def test_a_secret_in_the_client_id_field_is_refused(self):
+        with self.assertRaises(ValidationError) as caught, self.cr.savepoint():
+            self.connection.write({"client_id": "CRN_pasted_in_the_wrong_field"})
+        self.assertIn("Client ID", str(caught.exception))
+
+    def test_settings_refuse_a_wrong_shape_and_keep_the_rest(self):
+        with self.assertRaises(ValidationError) as caught, self.cr.savepoint():
+            self.env["res.config.settings"].create(
+                {"cronofy_client_id": "changed", "cronofy_embed_secret": "EMB_swapped"}
+            )
+        self.assertIn("Embed Secret must start with ESK_", str(caught.exception))
+        self.connection.invalidate_recordset()
+        self.assertEqual(self.connection.client_id, self.demo["client_id"])
+        self.assertEqual(self.connection.embed_secret, self.demo["embed_secret"])
+
+
+@tagged("post_install", "-at_install")
 class TestTestButtons(CronofyCase):
     def test_settings_button_applies_every_setting_then_tests(self):
         params = self.env["ir.config_parameter"].sudo()
