@@ -4,8 +4,10 @@ Run by scripts/run inside ``odoo-bin shell`` (``env`` is given), with the
 simulator's base URL in HRC_SIMULATOR_URL. It configures the company's Cronofy
 connection with the simulator's demo credentials unless an admin has entered
 real ones (a connection whose API URL is not loopback is left alone), then tells
-the simulator where to deliver its push notifications. Prints one line saying
-what it did.
+the simulator where to deliver its push notifications and runs Test connection, so
+the first screen shows the real status. ``web.base.url`` is set to this run's
+port (HRC_HTTP_PORT) unless it names a public address. Prints lines starting with
+"Cronofy:" saying what it did.
 """
 
 import os
@@ -24,11 +26,20 @@ def uses_real_cronofy(connection):
     return bool(configured) and api_host not in LOOPBACK_HOSTS
 
 
-def wire(env, simulator_url):
+def point_base_url_at_this_run(env, port):
+    """The webhook URL the simulator calls must reach this run's Odoo."""
+    params = env["ir.config_parameter"].sudo()
+    current = urlsplit(params.get_param("web.base.url") or "").hostname
+    if current in LOOPBACK_HOSTS or not current:
+        params.set_param("web.base.url", f"http://localhost:{port}")
+
+
+def wire(env, simulator_url, port):
     admin = SimulatorAdmin(simulator_url)
     demo = admin.seed_demo()
     company = env.ref("base.main_company")
     connection = env["cronofy.connection"]._for_company(company)
+    point_base_url_at_this_run(env, port)
     if uses_real_cronofy(connection):
         print(f"Cronofy: {company.name} uses real credentials; the simulator is not wired in.")
         return
@@ -56,6 +67,13 @@ def wire(env, simulator_url):
         f"Cronofy: {company.name} wired to the simulator at {simulator_url}; "
         f"notifications go to {connection.webhook_url}"
     )
+    # Test connection commits its result in a cursor of its own (after the commit
+    # above, so it does not wait for this transaction's row lock).
+    problems = connection._test_connection()
+    env.cr.rollback()  # a fresh snapshot, which sees what the test committed
+    connection.invalidate_recordset()
+    status = dict(connection._fields["state"]._description_selection(env))[connection.state]
+    print(f"Cronofy: Test connection says {status}" + (f": {problems}" if problems else ""))
 
 
-wire(env, os.environ["HRC_SIMULATOR_URL"])  # noqa: F821 - env is provided by odoo-bin shell
+wire(env, os.environ["HRC_SIMULATOR_URL"], os.environ.get("HRC_HTTP_PORT", "8069"))  # noqa: F821
