@@ -45,6 +45,7 @@
             "hr_recruitment_cronofy/static/src/embed_scheduler/*",
             "hr_recruitment_cronofy/static/src/interview_live_update.js",
             "hr_recruitment_cronofy/static/src/placeholder_fields.js",
+            "hr_recruitment_cronofy/static/src/scss/cronofy_settings.scss",
         ],
         "web.assets_tests": [
             "hr_recruitment_cronofy/static/tests/tours/cronofy_interview_tour.js",

@@ -56,8 +56,17 @@ STATUS_ICONS = {
 }
 
 
-def _line(key, label, status, detail, fix=None, **extra):
-    return dict(extra, key=key, label=label, status=status, detail=detail, fix=fix or False)
+def _line(key, label, status, detail, fix=None, status_label=None, **extra):
+    """One check line. ``status_label`` replaces the status's usual name."""
+    return dict(
+        extra,
+        key=key,
+        label=label,
+        status=status,
+        detail=detail,
+        fix=fix or False,
+        status_label=status_label or False,
+    )
 
 
 def _is_private_host(hostname):
@@ -415,7 +424,8 @@ class CronofyConnection(models.Model):
             "push",
             label,
             UNVERIFIABLE,
-            self.env._(
+            status_label=self.env._("None yet"),
+            detail=self.env._(
                 "None yet: Cronofy sends one when a candidate books, moves or declines. Paste "
                 "the webhook URL into your application's 'Embed webhook callback URL' (and an "
                 "Internal Application's 'Universal Push Notification URL')."
@@ -481,7 +491,8 @@ class CronofyConnection(models.Model):
                 items.append(
                     Markup(
                         "<li class='d-flex gap-2 mb-2 o_cronofy_check o_cronofy_check_%s "
-                        "o_cronofy_check_%s'><i class='fa fa-fw mt-1 %s' title='%s'></i>"
+                        "o_cronofy_check_%s'>"
+                        "<i class='fa fa-fw mt-1 flex-shrink-0 %s' title='%s'></i>"
                         "<div><strong>%s</strong> <span class='small text-muted "
                         "o_cronofy_check_status'>%s</span><div>%s</div>%s</div></li>"
                     )
@@ -491,7 +502,7 @@ class CronofyConnection(models.Model):
                         STATUS_ICONS.get(status, STATUS_ICONS[UNVERIFIABLE]),
                         names.get(status, status),
                         line.get("label"),
-                        names.get(status, status),
+                        line.get("status_label") or names.get(status, status),
                         line.get("detail"),
                         fix,
                     )
@@ -567,27 +578,28 @@ class CronofyConnection(models.Model):
                 "api_access",
                 self.env._("API access"),
                 self._check_status("api") == OK,
-                Markup("%s %s %s %s")
+                Markup("%s<ul class='mb-0 ps-3'><li>%s %s</li><li>%s %s</li></ul>")
                 % (
+                    self.env._("How Odoo creates scheduling requests (stage automation):"),
                     self.env._(
-                        "Organization Connect: the Organizational Unit belongs to a customer "
-                        "and your Cronofy application serves many of them; their admin "
-                        "approves Odoo once with 'Authorize API access'."
+                        "Organization Connect when the Organizational Unit belongs to a "
+                        "customer and your Cronofy application serves several of them: their "
+                        "admin approves Odoo once with 'Authorize API access'."
                     ),
-                    link % (DOCS["organization_connect"], self.env._("Organization Connect")),
+                    link % (DOCS["organization_connect"], docs),
                     self.env._(
-                        "Internal Application: the Organizational Unit is your own company's; "
-                        "create an Internal Application inside it and paste its client "
-                        "secret, no OAuth."
+                        "Internal Application when the Organizational Unit is your own "
+                        "company's: create an Internal Application inside it and paste its "
+                        "client secret, no OAuth."
                     ),
-                    link % (DOCS["internal_application"], self.env._("Internal Applications")),
+                    link % (DOCS["internal_application"], docs),
                 ),
             ),
             (
                 "webhook",
                 self.env._("Webhook URL registered"),
                 bool(self._last_push_received_at()),
-                Markup("%s %s %s")
+                Markup("%s %s · %s")
                 % (
                     self.env._(
                         "Paste the webhook URL below into your application's 'Embed webhook "
@@ -596,7 +608,7 @@ class CronofyConnection(models.Model):
                         "the first signed notification arrives."
                     ),
                     link % (DOCS["receiving_updates"], docs),
-                    link % (DOCS["workflows"], self.env._("Scheduler workflows")),
+                    link % (DOCS["workflows"], self.env._("Universal Push Notification URL")),
                 ),
             ),
         ]
