@@ -281,9 +281,10 @@ class CronofyConnection(models.Model):
         if self.client_id and self.client_id.startswith(tuple(CREDENTIAL_PREFIXES.values())):
             problems.append(
                 self.env._(
-                    "%s holds a secret or key (it starts with %s): paste the client ID there.",
-                    labels["client_id"],
-                    self.client_id[:4],
+                    "%(field)s holds a secret or key (it starts with %(prefix)s): paste the "
+                    "client ID there.",
+                    field=labels["client_id"],
+                    prefix=self.client_id[:4],
                 )
             )
         for name in ("api_base_url", "app_base_url"):
