@@ -152,14 +152,17 @@ class OrganizationConnect:
         authorization again instead."""
         if not code:
             raise ValueError("An authorization code is required")
-        body = prepare_token_request(
+        body = self._code_exchange_body(code, redirect_uri)
+        return self._token_call(body, idempotent=False, sensitive=(code,))
+
+    def _code_exchange_body(self, code: str, redirect_uri: str) -> str:
+        return prepare_token_request(
             "authorization_code",
             code=code,
             redirect_uri=redirect_uri,
             client_id=self.client_id,
             client_secret=self._client_secret,
         )
-        return self._token_call(body, idempotent=False, sensitive=(code,))
 
     def refresh(self, refresh_token: str) -> OAuthToken:
         """New access token. Retried as idempotent. [U] Cronofy's example returns the
@@ -183,13 +186,7 @@ class OrganizationConnect:
         ``invalid_grant`` a known client whose code was refused. [U] Cronofy's error
         body is undocumented (contract 5.1): any other answer is ``UNKNOWN``.
         Nothing is granted, so nothing needs revoking."""
-        body = prepare_token_request(
-            "authorization_code",
-            code=PROBE_CODE,
-            redirect_uri=redirect_uri,
-            client_id=self.client_id,
-            client_secret=self._client_secret,
-        )
+        body = self._code_exchange_body(PROBE_CODE, redirect_uri)
         try:
             self._transport.call(
                 "POST",

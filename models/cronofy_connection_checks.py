@@ -88,12 +88,8 @@ class CronofyConnection(models.Model):
     check_results = fields.Json(
         "Checks", copy=False, readonly=True, help="The lines of the last Test connection."
     )
-    check_results_html = fields.Html(
-        "Connection checks", compute="_compute_check_results_html", sanitize_attributes=False
-    )
-    setup_checklist_html = fields.Html(
-        "Setup checklist", compute="_compute_setup_checklist_html", sanitize_attributes=False
-    )
+    check_results_html = fields.Html("Connection checks", compute="_compute_check_results_html")
+    setup_checklist_html = fields.Html("Setup checklist", compute="_compute_setup_checklist_html")
     signup_opened_at = fields.Datetime(
         "Sign-up opened",
         copy=False,
