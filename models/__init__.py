@@ -28,3 +28,4 @@ from . import hr_applicant_placeholders
 from . import cronofy_scheduling_request_texts
 from . import mail_template
 from . import cronofy_scheduling_request_follow_up
+from . import hr_applicant_scheduling_filters

@@ -24,3 +24,4 @@ from . import test_webhook_hostile
 from . import test_route_table
 from . import test_public_method_access
 from . import test_field_safety
+from . import test_applicant_scheduling_filters
