@@ -63,6 +63,11 @@ ORIGINS = [
 CORRELATION_PREFIX = "odoo-a"
 CORRELATION_MAX_LENGTH = 128
 
+# Sent once per transaction to open applicant views (static/src/interview_live_update.js
+# listens) naming every applicant whose scheduling request changed in it.
+BUS_NOTIFICATION = "hr_recruitment_cronofy/scheduling_changed"
+_CHANGED_REQUESTS = "hr_recruitment_cronofy.changed_requests"
+
 
 class CronofySchedulingRequest(models.Model):
     _name = "cronofy.scheduling.request"
@@ -259,6 +264,7 @@ class CronofySchedulingRequest(models.Model):
                     request.candidate_url, request.correlation_id
                 )
         requests._post_state_on_applicant()
+        requests._notify_applicant_views()
         return requests
 
     @api.constrains("applicant_id", "company_id")
@@ -291,6 +297,37 @@ class CronofySchedulingRequest(models.Model):
                 )
         self.write(dict(values or {}, state=new_state))
         self._post_state_on_applicant()
+        self._notify_applicant_views()
+
+    def _notify_applicant_views(self):
+        """Have open applicant views reload these requests' applicants: one bus message
+        per transaction, however many requests changed in it, sent as it commits (so
+        a browser reloading on it reads the committed change). Sent to the interviewer
+        group, which every recruitment user has; the views read what the user may."""
+        if not self:
+            return
+        precommit = self.env.cr.precommit
+        changed = precommit.data.get(_CHANGED_REQUESTS)
+        if changed is None:
+            changed = precommit.data[_CHANGED_REQUESTS] = {"applicants": {}, "requests": {}}
+            env = self.env
+
+            @precommit.add
+            def send():
+                changed = precommit.data.pop(_CHANGED_REQUESTS)
+                group = env.ref(RECRUITMENT_INTERVIEWER, raise_if_not_found=False)
+                if group:
+                    group.sudo()._bus_send(
+                        BUS_NOTIFICATION,
+                        {
+                            "applicant_ids": list(changed["applicants"]),
+                            "request_ids": list(changed["requests"]),
+                        },
+                    )
+
+        # dicts as ordered sets: the first change of each record gives its place.
+        changed["applicants"].update(dict.fromkeys(self.applicant_id.ids))
+        changed["requests"].update(dict.fromkeys(self.ids))
 
     def _state_label(self, state):
         return dict(self._fields["state"]._description_selection(self.env)).get(state, state)

@@ -42,7 +42,6 @@ TYPE_RANK = {
     NotificationType.DECLINED: 3,
     NotificationType.CANCELLED: 4,
 }
-BUS_NOTIFICATION = "hr_recruitment_cronofy/interview_updated"
 
 
 def _naive_utc(moment_time):
@@ -205,7 +204,6 @@ class CronofySchedulingRequest(models.Model):
         else:
             request._cancel_interview()
         request._set_state(target_state, values)
-        request._notify_interview_change()
         return "done", False
 
     def _link_values(self, scheduling_request, connection):
@@ -368,18 +366,6 @@ class CronofySchedulingRequest(models.Model):
         if events:
             events.activity_ids.unlink()
             events.with_context(no_mail_to_attendees=True).write({"active": False})
-
-    def _notify_interview_change(self):
-        """Tell open applicant views to reload (the static/src service listens).
-        Sent to the interviewer group, which every recruitment user has."""
-        group = self.env.ref(
-            "hr_recruitment.group_hr_recruitment_interviewer", raise_if_not_found=False
-        )
-        if group:
-            group._bus_send(
-                BUS_NOTIFICATION,
-                {"applicant_ids": self.applicant_id.ids, "request_ids": self.ids},
-            )
 
     # ------------------------------------------------------------------
     # Chatter: the candidate's own time zone and words

@@ -25,3 +25,4 @@ from . import test_route_table
 from . import test_public_method_access
 from . import test_field_safety
 from . import test_applicant_scheduling_filters
+from . import test_scheduling_live_bus

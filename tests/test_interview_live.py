@@ -12,9 +12,8 @@ from odoo.tests import tagged
 from odoo.addons.bus.models.bus import dispatch
 from odoo.addons.bus.tests.common import WebsocketCase
 
+from ..models.cronofy_scheduling_request import BUS_NOTIFICATION
 from .webhook_common import CronofyWebhookCase
-
-BUS_NOTIFICATION = "hr_recruitment_cronofy/interview_updated"
 
 
 @tagged("post_install", "-at_install")
@@ -108,3 +107,35 @@ class TestInterviewLiveReload(CronofyWebhookCase):
         self.env.invalidate_all()
         self.assertEqual(request.state, "time_chosen")
         self.assertEqual(len(self.applicant.meeting_ids), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestLinkSentLiveReload(CronofyWebhookCase):
+    def test_open_form_shows_the_link_the_stage_cron_sent(self):
+        template = self.env["cronofy.scheduling.template"].create(
+            {
+                "name": "Live interview",
+                "sequence": 0,
+                "cronofy_template_id": "sgr_demo_interview_30",
+            }
+        )
+        stage = self.env["hr.recruitment.stage"].create(
+            {
+                "name": "Live: interview",
+                "job_ids": [(4, self.job.id)],
+                "cronofy_scheduling_template_id": template.id,
+            }
+        )
+        self.applicant.stage_id = stage
+        request = self.applicant.cronofy_request_ids
+        self.assertEqual(request.state, "queued")
+        self.env.flush_all()
+        with _bus_delivery():
+            self.start_tour(
+                f"/odoo/hr.applicant/{self.applicant.id}",
+                "hr_recruitment_cronofy_link_sent_live_tour",
+                login="admin",
+            )
+        self.env.invalidate_all()
+        self.assertEqual(request.state, "pending")
+        self.assertEqual(len(self.sim.calls(route="scheduling_requests.create")), 1)

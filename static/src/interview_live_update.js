@@ -5,9 +5,10 @@ import { FormController } from "@web/views/form/form_controller";
 import { KanbanController } from "@web/views/kanban/kanban_controller";
 import { ListController } from "@web/views/list/list_controller";
 
-// Sent by cronofy.scheduling.request._notify_interview_change() when a Cronofy
-// notification creates, moves or cancels an applicant's interview.
-export const INTERVIEW_UPDATED = "hr_recruitment_cronofy/interview_updated";
+// Sent by cronofy.scheduling.request._notify_applicant_views(), once per transaction,
+// whenever scheduling requests change state: a link queued or sent (by hand or by the
+// stage cron), failed, cancelled, booked, moved or declined.
+export const SCHEDULING_CHANGED = "hr_recruitment_cronofy/scheduling_changed";
 
 function displayedApplicantIds(list) {
     if (list.groups) {
@@ -17,25 +18,43 @@ function displayedApplicantIds(list) {
 }
 
 /**
- * Reload an open applicant view when one of its applicants' interview changed,
- * without ever discarding what the user is typing.
+ * Reload an open applicant view when one of its applicants' scheduling changed,
+ * without ever discarding what the user is typing. Messages arriving while a reload
+ * runs (a queue sending hundreds of links) are folded into one more reload.
  */
-function useInterviewLiveUpdate(controller, reload) {
+function useSchedulingLiveUpdate(controller, reload) {
     if (controller.props.resModel !== "hr.applicant") {
         return;
     }
     const busService = useService("bus_service");
-    const onInterviewUpdated = async ({ applicant_ids: applicantIds }) => {
-        await reload(applicantIds || []);
+    let waiting = null;
+    let running = false;
+    const run = async () => {
+        running = true;
+        try {
+            while (waiting) {
+                const applicantIds = [...waiting];
+                waiting = null;
+                await reload(applicantIds);
+            }
+        } finally {
+            running = false;
+        }
     };
-    busService.subscribe(INTERVIEW_UPDATED, onInterviewUpdated);
-    onWillUnmount(() => busService.unsubscribe(INTERVIEW_UPDATED, onInterviewUpdated));
+    const onSchedulingChanged = ({ applicant_ids: applicantIds }) => {
+        waiting = new Set([...(waiting || []), ...(applicantIds || [])]);
+        if (!running) {
+            run();
+        }
+    };
+    busService.subscribe(SCHEDULING_CHANGED, onSchedulingChanged);
+    onWillUnmount(() => busService.unsubscribe(SCHEDULING_CHANGED, onSchedulingChanged));
 }
 
 patch(FormController.prototype, {
     setup() {
         super.setup(...arguments);
-        useInterviewLiveUpdate(this, async (applicantIds) => {
+        useSchedulingLiveUpdate(this, async (applicantIds) => {
             const record = this.model.root;
             if (!record || !applicantIds.includes(record.resId) || (await record.isDirty())) {
                 return;
@@ -49,7 +68,7 @@ for (const Controller of [KanbanController, ListController]) {
     patch(Controller.prototype, {
         setup() {
             super.setup(...arguments);
-            useInterviewLiveUpdate(this, async (applicantIds) => {
+            useSchedulingLiveUpdate(this, async (applicantIds) => {
                 const root = this.model.root;
                 if (!root || root.editedRecord) {
                     return;

@@ -1,6 +1,29 @@
 import { registry } from "@web/core/registry";
 import { rpc } from "@web/core/network/rpc";
 
+// Run one of the addon's crons now, as its "Run Manually" button does, behind the
+// open view's back (the view only learns of it through the bus).
+async function runCron(name) {
+    const [cron] = await rpc("/web/dataset/call_kw/ir.model.data/search_read", {
+        model: "ir.model.data",
+        method: "search_read",
+        args: [
+            [
+                ["module", "=", "hr_recruitment_cronofy"],
+                ["name", "=", name],
+            ],
+            ["res_id"],
+        ],
+        kwargs: {},
+    });
+    await rpc("/web/dataset/call_kw/ir.cron/method_direct_trigger", {
+        model: "ir.cron",
+        method: "method_direct_trigger",
+        args: [[cron.res_id]],
+        kwargs: {},
+    });
+}
+
 // Opened on an applicant whose scheduling link is pending: the recruiter sees the
 // link's state and no interview yet.
 registry.category("web_tour.tours").add("hr_recruitment_cronofy_interview_pending_tour", {
@@ -48,26 +71,7 @@ registry.category("web_tour.tours").add("hr_recruitment_cronofy_interview_live_t
         {
             content: "Run the notification job behind the form's back",
             trigger: ".o_form_view .o_field_widget[name=cronofy_scheduling_state]",
-            run: async () => {
-                const [cron] = await rpc("/web/dataset/call_kw/ir.model.data/search_read", {
-                    model: "ir.model.data",
-                    method: "search_read",
-                    args: [
-                        [
-                            ["module", "=", "hr_recruitment_cronofy"],
-                            ["name", "=", "ir_cron_cronofy_process_notifications"],
-                        ],
-                        ["res_id"],
-                    ],
-                    kwargs: {},
-                });
-                await rpc("/web/dataset/call_kw/ir.cron/method_direct_trigger", {
-                    model: "ir.cron",
-                    method: "method_direct_trigger",
-                    args: [[cron.res_id]],
-                    kwargs: {},
-                });
-            },
+            run: () => runCron("ir_cron_cronofy_process_notifications"),
         },
         {
             content: "The open form now shows the booking",
@@ -80,6 +84,31 @@ registry.category("web_tour.tours").add("hr_recruitment_cronofy_interview_live_t
         {
             content: "and the interview in the applicant's meetings",
             trigger: ".o_form_view button[name=action_create_meeting]:contains(1 Meeting)",
+        },
+    ],
+});
+
+// Opened on an applicant a stage has just queued a link for. The administrator runs
+// the automation queue (as "Run Manually" does) without touching the form: the sent
+// link and its mail must appear on the open form by themselves.
+registry.category("web_tour.tours").add("hr_recruitment_cronofy_link_sent_live_tour", {
+    steps: () => [
+        {
+            content: "The form shows the queued link",
+            trigger: ".o_form_view .o_field_widget[name=cronofy_scheduling_state]:contains(Queued)",
+        },
+        {
+            content: "Run the automation queue behind the form's back",
+            trigger: ".o_form_view .o-mail-Chatter",
+            run: () => runCron("ir_cron_cronofy_automation_queue"),
+        },
+        {
+            content: "The open form now says the link was sent",
+            trigger: ".o_form_view .o_field_widget[name=cronofy_scheduling_state]:contains(Link sent)",
+        },
+        {
+            content: "and its chatter shows the mail with the link",
+            trigger: ".o-mail-Message:contains(Choose a time)",
         },
     ],
 });
