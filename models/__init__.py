@@ -29,3 +29,6 @@ from . import cronofy_scheduling_request_texts
 from . import mail_template
 from . import cronofy_scheduling_request_follow_up
 from . import hr_applicant_scheduling_filters
+from . import cronofy_scheduling_request_link_actions
+from . import hr_applicant_link_actions
+from . import cronofy_scheduling_request_reminder

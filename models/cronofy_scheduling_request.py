@@ -329,6 +329,19 @@ class CronofySchedulingRequest(models.Model):
         changed["applicants"].update(dict.fromkeys(self.applicant_id.ids))
         changed["requests"].update(dict.fromkeys(self.ids))
 
+    def _post_link_mail(self, mail_template, **kwargs):
+        """Mail the candidate ``mail_template`` (on the applicant, in the candidate's
+        language), as a message in the applicant's chatter. Its placeholders show the
+        applicant's current link: callers mail only the current request's."""
+        self.ensure_one()
+        applicant = self.applicant_id
+        applicant.with_context(lang=applicant.partner_id.lang or None).message_post_with_source(
+            mail_template,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            **kwargs,
+        )
+
     def _state_label(self, state):
         return dict(self._fields["state"]._description_selection(self.env)).get(state, state)
 

@@ -415,11 +415,7 @@ class CronofySchedulingRequest(models.Model):
                 subtype_xmlid="mail.mt_note",
             )
             return
-        applicant.with_context(lang=applicant.partner_id.lang or None).message_post_with_source(
-            mail_template,
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
-        )
+        self._post_link_mail(mail_template)
 
     def _postpone(self, delay_seconds, message, *, count_attempt):
         self.ensure_one()

@@ -26,3 +26,4 @@ from . import test_public_method_access
 from . import test_field_safety
 from . import test_applicant_scheduling_filters
 from . import test_scheduling_live_bus
+from . import test_link_actions

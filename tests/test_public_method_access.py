@@ -90,6 +90,10 @@ ALLOWED = {
         OWN_RECRUITERS,
         "officers cancel their company's requests (list and form buttons)",
     ),
+    ("cronofy.scheduling.request", "action_resend_link"): (
+        OWN_RECRUITERS,
+        "officers mail their company's candidates their link again (form button)",
+    ),
     ("cronofy.scheduling.request", "action_open_candidate_link"): (
         OWN_RECRUITERS_AND_INTERVIEWER,
         "opens a link the caller can read anyway (interviewers read their applicants' requests)",
@@ -123,6 +127,14 @@ ALLOWED = {
     ("hr.applicant", "action_open_cronofy_requests"): (
         OWN_RECRUITERS_AND_INTERVIEWER,
         "returns the requests list action; interviewers read their applicants' requests",
+    ),
+    ("hr.applicant", "action_resend_cronofy_link"): (
+        OWN_RECRUITERS,
+        "officers mail their company's candidates their current link again (form button)",
+    ),
+    ("hr.applicant", "action_cancel_cronofy_link"): (
+        OWN_RECRUITERS,
+        "officers cancel their company's candidates' current link (form button)",
     ),
     ("hr.applicant", "action_cronofy_send_scheduling_link"): (
         OWN_RECRUITERS,
@@ -206,6 +218,7 @@ EXPECTED = {
     ("cronofy.scheduling.request", "action_retry"),
     ("cronofy.scheduling.request", "action_cancel"),
     ("cronofy.scheduling.request", "action_open_candidate_link"),
+    ("cronofy.scheduling.request", "action_resend_link"),
     ("cronofy.scheduling.request", "action_open_dashboard"),
     ("cronofy.scheduling.request", "create"),
     ("cronofy.scheduling.request", "init"),
@@ -213,6 +226,8 @@ EXPECTED = {
     ("cronofy.scheduling.template", "write"),
     ("hr.applicant", "action_open_cronofy_requests"),
     ("hr.applicant", "action_cronofy_send_scheduling_link"),
+    ("hr.applicant", "action_resend_cronofy_link"),
+    ("hr.applicant", "action_cancel_cronofy_link"),
     ("hr.applicant", "action_send_cronofy_scheduling_link"),
     ("hr.applicant", "create"),
     ("hr.applicant", "write"),
