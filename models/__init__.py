@@ -32,3 +32,4 @@ from . import hr_applicant_scheduling_filters
 from . import cronofy_scheduling_request_link_actions
 from . import hr_applicant_link_actions
 from . import cronofy_scheduling_request_reminder
+from . import hr_applicant_interview_time

@@ -11,6 +11,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..cronofy_protocol import is_link_of, link_host
 from .access import RECRUITMENT_INTERVIEWER, RECRUITMENT_OFFICER, check_groups
+from .interview_time_format import format_interview_time, valid_zone
 
 _logger = logging.getLogger(__name__)
 
@@ -374,19 +375,33 @@ class CronofySchedulingRequest(models.Model):
             )
         )
 
+    def _display_zone(self):
+        """The time zone a chatter note gives interview times in (a note is written
+        once for all its readers): the applicant's recruiter's, else the requester's,
+        else the current user's, else UTC."""
+        self.ensure_one()
+        return (
+            valid_zone(self.applicant_id.user_id.tz)
+            or valid_zone(self.user_id.tz)
+            or valid_zone(self.env.user.tz)
+            or "UTC"
+        )
+
     def _state_message(self):
         """One line for the applicant's chatter, candidate text escaped by Markup."""
         self.ensure_one()
         state = self.state
         candidate = self.applicant_id.partner_name or self.env._("The candidate")
-        when = self.interview_start and fields.Datetime.to_string(self.interview_start)
+        when = self.interview_start and format_interview_time(
+            self.env, self.interview_start, self._display_zone()
+        )
         # "created", not "sent": the email is its own chatter message, posted after
         # this note (the embed path sends it only when the browser calls Send again).
         messages = {
             "queued": self.env._("Scheduling link queued for %(candidate)s."),
             "pending": self.env._("Scheduling link created for %(candidate)s."),
-            "time_chosen": self.env._("%(candidate)s chose a time: %(when)s (UTC)."),
-            "rescheduled": self.env._("%(candidate)s moved the interview to %(when)s (UTC)."),
+            "time_chosen": self.env._("%(candidate)s chose a time: %(when)s."),
+            "rescheduled": self.env._("%(candidate)s moved the interview to %(when)s."),
             "declined": self.env._("%(candidate)s declined the interview."),
             "cancelled": self.env._("Scheduling request cancelled."),
             "expired": self.env._("Scheduling link expired without a booking."),

@@ -15,7 +15,6 @@ Rules that make delivery order and duplicates irrelevant:
 import logging
 from datetime import UTC
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
@@ -25,6 +24,7 @@ from odoo.tools import html2plaintext
 from ..cronofy_protocol import CronofyError, NotificationType
 from .cronofy_notification import RetryableProcessingError
 from .cronofy_scheduling_request import ALLOWED_TRANSITIONS, BOOKED_STATES
+from .interview_time_format import format_interview_time, valid_zone
 
 _logger = logging.getLogger(__name__)
 
@@ -373,15 +373,13 @@ class CronofySchedulingRequest(models.Model):
 
     def _state_message(self):
         message = super()._state_message()
-        if self.state in BOOKED_STATES and self.interview_start and self.interview_tzid:
-            local = (
-                self.interview_start.replace(tzinfo=UTC)
-                .astimezone(ZoneInfo(self.interview_tzid))
-                .strftime("%Y-%m-%d %H:%M")
-            )
-            message += " " + self.env._(
-                "Candidate's time: %(time)s (%(zone)s).", time=local, zone=self.interview_tzid
-            )
+        zone = valid_zone(self.interview_tzid)
+        if self.state in BOOKED_STATES and self.interview_start and zone:
+            if zone != self._display_zone():
+                message += " " + self.env._(
+                    "Candidate's time: %s.",
+                    format_interview_time(self.env, self.interview_start, zone),
+                )
         if self.state in BOOKED_STATES + ("declined",) and self.candidate_note:
             message += " " + self.env._("Candidate's note: %s", self.candidate_note)
         return message

@@ -25,6 +25,8 @@ class HrApplicant(models.Model):
         "Scheduling",
         compute="_compute_cronofy_current_request",
         store=True,
+        # Grouped by it, the pipeline reads in the lifecycle's order, every state shown.
+        group_expand=True,
     )
     cronofy_scheduling_url = fields.Char(
         "Scheduling Link",

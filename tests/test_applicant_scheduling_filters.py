@@ -100,6 +100,17 @@ class TestApplicantSchedulingFilters(TransactionCase):
             },
         )
 
+    def test_groups_follow_the_lifecycle(self):
+        groups = (
+            self.env["hr.applicant"]
+            .with_user(self.recruiter)
+            .read_group([("job_id", "=", self.job.id)], ["id:count"], ["cronofy_scheduling_state"])
+        )
+        self.assertEqual(
+            [group["cronofy_scheduling_state"] for group in groups],
+            [state for state, _label in STATES] + [False],
+        )
+
     def test_filters_cost_no_query_per_applicant(self):
         Applicant = self.env["hr.applicant"].with_user(self.recruiter)
         for index in range(20):

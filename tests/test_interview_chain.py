@@ -317,7 +317,7 @@ class TestInterviewChain(CronofyWebhookCase):
         message = self.applicant.message_ids.filtered(lambda m: "chose a time" in m.body)
         self.assertIn("&lt;img src=x onerror=alert(1)&gt;", message.body)
         self.assertNotIn("<img", message.body)
-        self.assertIn("2030-02-04 04:00 (America/New_York)", message.body)
+        self.assertIn("Candidate's time: 02/04/2030 04:00 (America/New_York).", message.body)
         self.assertEqual(
             self._interviews(request).videocall_location, "https://meet.example.com/abc"
         )

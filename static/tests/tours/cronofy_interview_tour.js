@@ -48,8 +48,22 @@ registry.category("web_tour.tours").add("hr_recruitment_cronofy_interview_tour",
             trigger: ".o_form_view .o_field_widget[name=cronofy_scheduling_state]:contains(Time chosen)",
         },
         {
-            content: "with its time",
-            trigger: ".o_form_view .o_field_widget[name=cronofy_interview_start]:not(:empty)",
+            content: "with its time, labelled, in the user's format without seconds",
+            trigger: ".o_form_view .o_group:has(label:contains(Scheduling)) .o_field_widget[name=cronofy_interview_start]:not(:empty)",
+            run() {
+                const text = this.anchor.textContent.trim();
+                if (!/^\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}$/.test(text)) {
+                    throw new Error(`interview time shown as "${text}"`);
+                }
+            },
+        },
+        {
+            content: "and the candidate's own zone beside it",
+            trigger: ".o_form_view .o_field_widget[name=cronofy_interview_candidate_time]:contains((Europe/London))",
+        },
+        {
+            content: "The header holds only buttons and the stage statusbar",
+            trigger: ".o_form_statusbar:not(:has(.o_field_widget[name=cronofy_scheduling_state]))",
         },
         {
             content: "and the interview in the applicant's meetings",
