@@ -1,9 +1,6 @@
 """A recruiter is reminded, once, of a link the candidate has not booked, and the
 reminder goes away when the candidate answers."""
 
-from datetime import timedelta
-
-from odoo import fields
 from odoo.tests import tagged
 
 from ..models.cronofy_scheduling_request_follow_up import FOLLOW_UP_ACTIVITY, FOLLOW_UP_PARAM
@@ -12,14 +9,6 @@ from .webhook_common import CronofyWebhookCase
 
 @tagged("post_install", "-at_install")
 class TestFollowUpUnbooked(CronofyWebhookCase):
-    def _sent_days_ago(self, request, days):
-        self.env.flush_all()
-        self.env.cr.execute(
-            "UPDATE cronofy_scheduling_request SET create_date = %s WHERE id = %s",
-            (fields.Datetime.now() - timedelta(days=days), request.id),
-        )
-        request.invalidate_recordset(["create_date"])
-
     def _follow_ups(self):
         activity_type = self.env.ref(FOLLOW_UP_ACTIVITY)
         return self.applicant.activity_ids.filtered(

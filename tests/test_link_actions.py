@@ -2,9 +2,6 @@
 link again, Cancel cancels it (at Cronofy through the cron), and the optional reminder
 mails the candidate once about a link left unbooked, before the recruiter's follow-up."""
 
-from datetime import timedelta
-
-from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -24,14 +21,6 @@ class LinkActionsCase(CronofyWebhookCase):
 
     def _as_recruiter(self, records):
         return records.with_user(self.recruiter)
-
-    def _sent_days_ago(self, request, days):
-        self.env.flush_all()
-        self.env.cr.execute(
-            "UPDATE cronofy_scheduling_request SET create_date = %s WHERE id = %s",
-            (fields.Datetime.now() - timedelta(days=days), request.id),
-        )
-        request.invalidate_recordset(["create_date"])
 
 
 @tagged("post_install", "-at_install")

@@ -2,6 +2,9 @@
 notifications to this test server's webhook URL, over real HTTP."""
 
 import json
+from datetime import timedelta
+
+from odoo import fields
 
 from odoo.addons.hr_recruitment_cronofy.cronofy_protocol import compute_signature, recipient
 
@@ -68,6 +71,15 @@ class CronofyWebhookCase(CronofyHttpCase):
     def _choose(self, request, **kwargs):
         self.sim.choose(request.cronofy_id, correlation_id=request.correlation_id, **kwargs)
         self._deliver()
+
+    def _sent_days_ago(self, request, days):
+        """Make ``request`` look created ``days`` ago (crons measure age on create_date)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE cronofy_scheduling_request SET create_date = %s WHERE id = %s",
+            (fields.Datetime.now() - timedelta(days=days), request.id),
+        )
+        request.invalidate_recordset(["create_date"])
 
     # -- posting by hand ---------------------------------------------------------------
 
