@@ -362,8 +362,13 @@ class TestFieldSafetyAgainstTheSimulator(CronofyWebhookCase):
 
     def test_created_notifications_for_pending_requests_are_harmless(self):
         self.sim.configure(notify_on_create=True)
+        # Delivered while the create is still in this test's transaction, it would race
+        # the test thread on the test cursor: dropped, then posted here as it was sent.
+        self.sim.add_fault("webhook", "drop")
         request = self._send_link()
-        self._deliver()
+        self.assertTrue(self.sim.wait_for_webhooks(timeout=20))
+        (dropped,) = self.sim.deliveries(scheduling_request_id=request.cronofy_id, status="dropped")
+        self.assertEqual(self._post(dropped["body"].encode()).status_code, 200)
         self._process()
         row = self._notifications(request)
         self.assertEqual(row.notification_type, "scheduling_request_created")
