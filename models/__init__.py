@@ -33,3 +33,4 @@ from . import cronofy_scheduling_request_link_actions
 from . import hr_applicant_link_actions
 from . import cronofy_scheduling_request_reminder
 from . import hr_applicant_interview_time
+from . import cronofy_scheduling_template_stage_moves

@@ -286,7 +286,9 @@ class CronofySchedulingRequest(models.Model):
 
     def _set_state(self, new_state, values=None):
         """Move to ``new_state`` (with extra field ``values``) if the lifecycle
-        allows it; raise otherwise. Every move is noted on the applicant."""
+        allows it; raise otherwise. Every move is noted on the applicant, may move the
+        applicant to another stage (the scheduling template's setting) and reloads the
+        open applicant views."""
         for request in self:
             if new_state not in ALLOWED_TRANSITIONS[request.state]:
                 raise UserError(
@@ -296,8 +298,10 @@ class CronofySchedulingRequest(models.Model):
                         new=request._state_label(new_state),
                     )
                 )
+        previous = {request.id: request.state for request in self}
         self.write(dict(values or {}, state=new_state))
         self._post_state_on_applicant()
+        self._move_applicants_for_state(new_state, previous)
         self._notify_applicant_views()
 
     def _notify_applicant_views(self):

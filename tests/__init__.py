@@ -28,3 +28,4 @@ from . import test_applicant_scheduling_filters
 from . import test_scheduling_live_bus
 from . import test_link_actions
 from . import test_interview_time_format
+from . import test_booking_stage_moves
