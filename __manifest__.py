@@ -34,6 +34,7 @@
         "views/cronofy_notification_views.xml",
         "data/cronofy_scheduling_template_data.xml",
         "views/cronofy_scheduling_template_texts_views.xml",
+        "views/mail_compose_message_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

@@ -59,6 +59,13 @@ class TestComposerSchedulingLink(EmbedFixtures, CronofyCase):
         self.assertEqual(action["context"]["default_template_id"], self.env.ref(TEMPLATE).id)
         self.assertEqual(action["context"]["default_res_ids"], self.applicant.ids)
 
+    def test_composer_says_the_link_is_created_on_send(self):
+        composer = self._composer(self.applicant)
+        self.assertIn(PENDING_LINK, str(composer.body))
+        self.assertTrue(composer.cronofy_link_created_on_send)
+        self._record_link(self.applicant)
+        self.assertFalse(self._composer(self.applicant).cronofy_link_created_on_send)
+
     def test_send_without_link_opens_the_embed_then_sends_the_link(self):
         composer = self._composer(self.applicant)
         # The recruiter sees where the link goes; the database never stores it.

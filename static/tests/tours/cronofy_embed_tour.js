@@ -15,6 +15,10 @@ registry.category("web_tour.tours").add("hr_recruitment_cronofy_embed_tour", {
             trigger: ".o_mail_composer_form_view .note-editable:contains('scheduling-link.invalid')",
         },
         {
+            content: "and says that Send creates the real one",
+            trigger: ".modal .o_cronofy_link_notice:contains(Send opens Cronofy's scheduler)",
+        },
+        {
             content: "Send",
             trigger: ".modal .o_mail_send",
             run: "click",
