@@ -36,13 +36,18 @@ class TestBookingStageMoves(CronofyWebhookCase):
         request.template_id = self.template
         return request
 
+    def _booked_link(self):
+        """A link from the template, booked by the candidate and applied."""
+        request = self._link()
+        self._choose(request)
+        self._process()
+        return request
+
     def _requests(self):
         return self.Request.search([("applicant_id", "=", self.applicant.id)])
 
     def test_booking_moves_in_and_declining_moves_back_out(self):
-        request = self._link()
-        self._choose(request)
-        self._process()
+        request = self._booked_link()
         self.assertEqual(request.state, "time_chosen")
         self.assertEqual(self.applicant.stage_id, self.booked)
         self.sim.decline(request.cronofy_id)
@@ -52,17 +57,13 @@ class TestBookingStageMoves(CronofyWebhookCase):
         self.assertEqual(self.applicant.stage_id, self.unbooked)
 
     def test_a_recruiter_cancelling_moves_back_out_too(self):
-        request = self._link()
-        self._choose(request)
-        self._process()
+        request = self._booked_link()
         self.applicant.with_user(self.recruiter).action_cancel_cronofy_link()
         self.assertEqual(request.state, "cancelled")
         self.assertEqual(self.applicant.stage_id, self.unbooked)
 
     def test_a_recruiters_own_move_is_never_undone(self):
-        request = self._link()
-        self._choose(request)
-        self._process()
+        request = self._booked_link()
         self.applicant.stage_id = self.later
         self.sim.reschedule(request.cronofy_id, correlation_id=request.correlation_id)
         self._deliver()
@@ -74,9 +75,7 @@ class TestBookingStageMoves(CronofyWebhookCase):
 
     def test_moving_into_an_automated_stage_sends_no_second_link(self):
         self.booked.cronofy_scheduling_template_id = self.template
-        request = self._link()
-        self._choose(request)
-        self._process()
+        request = self._booked_link()
         self.assertEqual(self.applicant.stage_id, self.booked)
         self.assertEqual(self._requests(), request, "no new link queued")
 
@@ -85,16 +84,12 @@ class TestBookingStageMoves(CronofyWebhookCase):
         self.template.booked_stage_id = self.env["hr.recruitment.stage"].create(
             {"name": "Moves: elsewhere", "job_ids": [(4, other_job.id)]}
         )
-        request = self._link()
-        self._choose(request)
-        self._process()
+        request = self._booked_link()
         self.assertEqual(request.state, "time_chosen")
         self.assertEqual(self.applicant.stage_id, self.start)
 
     def test_without_the_setting_nothing_moves(self):
         self.template.write({"booked_stage_id": False, "unbooked_stage_id": False})
-        request = self._link()
-        self._choose(request)
-        self._process()
+        request = self._booked_link()
         self.assertEqual(request.state, "time_chosen")
         self.assertEqual(self.applicant.stage_id, self.start)
