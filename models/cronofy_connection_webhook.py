@@ -106,14 +106,14 @@ class CronofyConnection(models.Model):
             )
         )
 
-    def _push_is_silent(self):
+    def _push_is_silent(self, last=None):
         """True when requests sent longer ago than the silence window are open and
         no push notification arrived within it: then nothing tells Odoo about
         bookings, and the reconciler polls (whether Cronofy pushes for requests made
         with an Organization Connect token depends on the customer's setup)."""
         self.ensure_one()
         since = fields.Datetime.now() - self._push_silence_window()
-        last = self._last_push_received_at()
+        last = last or self._last_push_received_at()
         if last and last >= since:
             return False
         return bool(self._awaiting_requests_before(since))
@@ -126,7 +126,8 @@ class CronofyConnection(models.Model):
         for connection in self:
             last = connection._last_push_received_at() if connection.id else False
             connection.push_last_received_at = last
-            silent = bool(connection.id) and connection._push_is_silent()
+            # (one read of the last push serves both)
+            silent = bool(connection.id) and connection._push_is_silent(last)
             connection.push_status = "silent" if silent else ("receiving" if last else "none_yet")
             connection.push_status_message = (
                 connection._push_silence_message(last) if silent else False
