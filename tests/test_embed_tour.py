@@ -60,3 +60,28 @@ class TestEmbedTour(EmbedFixtures, CronofyHttpCase):
             .search([("model", "=", "hr.applicant"), ("res_id", "=", self.applicant.id)])
         )
         self.assertEqual(self.applicant.message_ids, messages_before)
+
+
+@tagged("post_install", "-at_install")
+class TestComposerSchedulerTour(EmbedFixtures, CronofyHttpCase):
+    """Its own class, so its own simulator: the tours above count the requests in theirs."""
+
+    def test_recruiter_creates_the_link_from_the_composer_in_one_click(self):
+        self.start_tour(
+            f"/odoo/hr.applicant/{self.applicant.id}",
+            "hr_recruitment_cronofy_composer_scheduler_tour",
+            login="hrc_embed_recruiter",
+        )
+        request = self.applicant.cronofy_request_ids
+        self.assertEqual(len(request), 1)
+        self.assertEqual(request.origin, "embed")
+        self.assertEqual(request.state, "pending")
+        (sim_request,) = self.sim.scheduling_requests()
+        self.assertEqual(request.cronofy_id, sim_request["scheduling_request_id"])
+        (mail,) = (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("model", "=", "hr.applicant"), ("res_id", "=", self.applicant.id)])
+        )
+        self.assertIn(request.candidate_url.replace("&", "&amp;"), mail.body_html)
+        self.assertNotIn("scheduling-link.invalid", mail.body_html)

@@ -1,11 +1,10 @@
 import { Component, onMounted, onWillUnmount, useRef, useState } from "@odoo/owl";
 import { _t } from "@web/core/l10n/translation";
 import { Dialog } from "@web/core/dialog/dialog";
-import { rpc } from "@web/core/network/rpc";
 import { useService } from "@web/core/utils/hooks";
 import { loadEmbedScript } from "./load_embed_script";
-
-const CREATED_EVENT = "cronofyschedulerrequestcreated";
+import { recordLinkAndSend } from "./link_and_send";
+import { buildSchedulerElement, createdSchedulingRequest, CREATED_EVENT } from "./scheduler_element";
 
 /**
  * Shows Cronofy's <cronofy-scheduler-button> for one applicant. When the element
@@ -54,21 +53,7 @@ export class EmbedSchedulerDialog extends Component {
         if (!this.container.el) {
             return; // closed while loading
         }
-        // Attributes are set one by one (never as HTML): candidate names are user text.
-        const element = document.createElement("cronofy-scheduler-button");
-        const attributes = {
-            "embed-token": embed.embed_token,
-            "correlation-id": embed.correlation_id,
-            "recipient-email": embed.recipient_email,
-            "recipient-name": embed.recipient_name,
-            "event-summary": embed.event_summary,
-            "event-duration-minutes": String(embed.event_duration_minutes || ""),
-        };
-        for (const [name, value] of Object.entries(attributes)) {
-            if (value) {
-                element.setAttribute(name, value);
-            }
-        }
+        const element = buildSchedulerElement(embed);
         this.container.el.addEventListener(CREATED_EVENT, this.onRequestCreated);
         this.container.el.replaceChildren(element);
         this.state.status = "ready";
@@ -83,8 +68,8 @@ export class EmbedSchedulerDialog extends Component {
         if (this.state.status === "sending") {
             return; // one link per dialog
         }
-        const schedulingRequest = event.detail?.scheduling_request;
-        if (!schedulingRequest || typeof schedulingRequest !== "object") {
+        const schedulingRequest = createdSchedulingRequest(event);
+        if (!schedulingRequest) {
             this.fail(_t("The Embedded Scheduler returned an unexpected answer. Nothing was sent."));
             return;
         }
@@ -92,16 +77,12 @@ export class EmbedSchedulerDialog extends Component {
         this.state.error = "";
         let result;
         try {
-            await rpc("/cronofy/embed/request_created", {
-                applicant_id: this.props.applicantId,
-                correlation_id: this.props.embed.correlation_id,
-                scheduling_request: schedulingRequest,
+            result = await recordLinkAndSend(this.orm, {
+                applicantId: this.props.applicantId,
+                correlationId: this.props.embed.correlation_id,
+                composerId: this.props.composerId,
+                schedulingRequest,
             });
-            result = await this.orm.call(
-                "mail.compose.message",
-                "action_send_mail",
-                [[this.props.composerId]]
-            );
         } catch (error) {
             this.fail(error.data?.message || error.message || String(error));
             return;

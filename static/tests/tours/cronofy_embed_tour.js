@@ -93,3 +93,45 @@ registry.category("web_tour.tours").add("hr_recruitment_cronofy_embed_cancel_tou
         },
     ],
 });
+
+// One click fewer: the composer holds Cronofy's scheduler button; the link made
+// there sends the message at once, with no Send and no second dialog.
+registry.category("web_tour.tours").add("hr_recruitment_cronofy_composer_scheduler_tour", {
+    steps: () => [
+        {
+            content: "Send scheduling link from the applicant",
+            trigger: "button.o_cronofy_send_scheduling_link",
+            run: "click",
+        },
+        {
+            content: "The composer's notice holds Cronofy's scheduler button; open it",
+            trigger: ".modal .o_cronofy_link_notice .o_cronofy_composer_scheduler cronofy-scheduler-button .cronofy-sim-open",
+            run: "click",
+        },
+        {
+            content: "The embed is pre-filled with the candidate",
+            trigger: ".cronofy-sim-dialog .cronofy-sim-recipient:contains('ada@example.com')",
+        },
+        {
+            content: "Create the link: the only click after the composer opened",
+            trigger: ".cronofy-sim-dialog .cronofy-sim-create",
+            run: "click",
+        },
+        {
+            content: "The composer closed",
+            trigger: "body:not(:has(.o_mail_composer_form_view))",
+        },
+        {
+            content: "The message with the link is in the chatter",
+            trigger: ".o-mail-Message-body a[href*='/rts/'][href*='correlation_id=']",
+        },
+        {
+            content: "No stand-in link was sent",
+            trigger: ".o-mail-Message-body:not(:contains('scheduling-link.invalid'))",
+        },
+        {
+            content: "The applicant shows the link as sent",
+            trigger: ".o_field_widget[name='cronofy_scheduling_state']:contains('Link sent')",
+        },
+    ],
+});
