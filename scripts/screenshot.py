@@ -2,6 +2,7 @@
 
     python scripts/screenshot.py URL_PATH OUTPUT.png [--login recruiter --password recruiter]
         [--base http://localhost:8069] [--width 1280 --height 800] [--wait 4]
+        [--click CSS_SELECTOR ...]
 
 Logs in over HTTP, hands the session cookie to Chromium through the DevTools
 protocol (websocket-client), opens the page and saves a PNG.
@@ -57,6 +58,13 @@ def main():
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=800)
     parser.add_argument("--wait", type=float, default=4.0)
+    parser.add_argument(
+        "--click",
+        action="append",
+        default=[],
+        help="click the first element matching this CSS selector, then wait again "
+        "(repeatable: e.g. open a dialog before the shot)",
+    )
     args = parser.parse_args()
 
     session_id = odoo_session(args.base, args.login, args.password)
@@ -101,6 +109,16 @@ def main():
         )
         tools.call("Page.navigate", url=f"{args.base}{args.path}")
         time.sleep(args.wait)
+        for selector in args.click:
+            clicked = tools.call(
+                "Runtime.evaluate",
+                expression=f"(el => el ? (el.click(), true) : false)"
+                f"(document.querySelector({json.dumps(selector)}))",
+                returnByValue=True,
+            )
+            if not clicked.get("result", {}).get("value"):
+                raise SystemExit(f"nothing to click matches {selector!r}")
+            time.sleep(args.wait)
         shot = tools.call("Page.captureScreenshot", format="png")
         with open(args.output, "wb") as handle:
             handle.write(base64.b64decode(shot["data"]))
