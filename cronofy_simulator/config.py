@@ -40,6 +40,9 @@ class SimulatorConfig:
     # What a template create does with event fields sent beside template.sub [U, audit U8]:
     # "accept" (applied), "ignore" (accepted, not applied) or "refuse" (422 naming each field).
     template_event_overrides: str = "accept"
+    # Whether a booked request names its host [U, Guess 28]: "none" (as in Cronofy's documented
+    # example) or "participants" (``event.participants: [{sub, email, display_name}]``).
+    event_hosts: str = "none"
 
     def to_dict(self):
         return asdict(self)
@@ -67,7 +70,10 @@ class SimulatorConfig:
 
 
 # Settings whose value must be one of a few words.
-CHOICES = {"template_event_overrides": ("accept", "ignore", "refuse")}
+CHOICES = {
+    "template_event_overrides": ("accept", "ignore", "refuse"),
+    "event_hosts": ("none", "participants"),
+}
 
 
 def _checked(key, current, value):

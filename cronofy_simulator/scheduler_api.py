@@ -67,7 +67,8 @@ def query(sim, request):
             record = data["scheduling_requests"].get(request_id)
             # Unknown ids and other OUs' requests are left out of the answer [U].
             if record is not None and record["ou_id"] == principal["ou_id"]:
-                found.append({"scheduling_request": scheduling.view(sim.base_url, record)})
+                answer = scheduling.view(sim.base_url, record, sim.config.event_hosts)
+                found.append({"scheduling_request": answer})
     return json_response({"scheduling_requests": found})
 
 

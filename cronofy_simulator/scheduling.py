@@ -110,6 +110,7 @@ def create_request(
         "slot_selection": "pending",
         "slot_selection_mode": None,
         "host_sub": None,
+        "host": None,
         "event_start": None,
         "event_end": None,
         "tzid": None,
@@ -168,8 +169,9 @@ def recipient_operations(view_url, record):
     return operations
 
 
-def view(base_url, record):
-    """The scheduling_request object as Cronofy returns it (contract §4.3 / §3.2)."""
+def view(base_url, record, event_hosts="none"):
+    """The scheduling_request object as Cronofy returns it (contract §4.3 / §3.2).
+    ``event_hosts`` is the config's choice of whether a booked request names its host."""
     view_url = f"{base_url}/rts/{record['token']}"
     event = {"summary": record["summary"]}
     if record.get("description"):
@@ -182,6 +184,9 @@ def view(base_url, record):
         # [U] start/end shaped like the RTS callback's {time, tzid}.
         event["start"] = {"time": iso_utc(record["event_start"]), "tzid": record["tzid"]}
         event["end"] = {"time": iso_utc(record["event_end"]), "tzid": record["tzid"]}
+        if event_hosts == "participants" and record.get("host"):
+            # [U] Guess 28: shaped like a selection rule's members.
+            event["participants"] = [dict(record["host"])]
     result = {
         "scheduling_request_id": record["id"],
         "slot_selection": record["slot_selection"],
@@ -247,17 +252,20 @@ def _pick_slot(sim, data, record, start, now):
     raise TransitionError("slot_unavailable", "That time is not available any more.")
 
 
-def _book(record, slot):
+def _book(record, slot, host):
     record["event_start"] = parse_iso(slot["start"])
     record["event_end"] = parse_iso(slot["end"])
     record["host_sub"] = slot["host_sub"]
+    record["host"] = (
+        {"sub": host["sub"], "email": host["email"], "display_name": host["name"]} if host else None
+    )
     record["tzid"] = slot["tzid"]
 
 
 def _take_slot(sim, data, record, start, metadata, now, action, via):
     """Book the slot at ``start`` (or the first free one) and record ``action`` in the history."""
     slot = _pick_slot(sim, data, record, start, now)
-    _book(record, slot)
+    _book(record, slot, data["hosts"].get(slot["host_sub"]))
     record["metadata"].update(clean_metadata(metadata or {}))
     record["history"].append({"at": iso_utc(now), "action": action, "via": via, **slot})
 
@@ -311,7 +319,7 @@ def force_slot_selection(record, slot_selection, drop_event_times=False, now=Non
     time is kept (and shown, unless the value is declined/cancelled) unless dropped."""
     record["slot_selection"] = slot_selection
     if drop_event_times:
-        record.update(event_start=None, event_end=None, tzid=None, host_sub=None)
+        record.update(event_start=None, event_end=None, tzid=None, host_sub=None, host=None)
     record["history"].append(
         {
             "at": iso_utc(now),

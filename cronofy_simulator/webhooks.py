@@ -116,7 +116,7 @@ class WebhookDispatcher:
         application = data["applications"].get(record["application_id"])
         if application is None:
             return []
-        scheduling_request = view(self.sim.base_url, record)
+        scheduling_request = view(self.sim.base_url, record, self.sim.config.event_hosts)
         if omit_event_times:
             scheduling_request["event"].pop("start", None)
             scheduling_request["event"].pop("end", None)
