@@ -34,6 +34,7 @@
         "views/cronofy_notification_views.xml",
         "data/cronofy_scheduling_template_data.xml",
         "wizard/mail_compose_message_views.xml",
+        "views/res_users_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

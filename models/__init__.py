@@ -35,3 +35,4 @@ from . import cronofy_scheduling_request_reminder
 from . import hr_applicant_interview_time
 from . import cronofy_scheduling_template_stage_moves
 from . import mail_compose_message_link_notice
+from . import res_users
