@@ -3,7 +3,6 @@ from . import hr_applicant
 from . import cronofy_connection
 from . import res_config_settings
 from . import cronofy_connection_embed
-from . import res_config_settings_embed
 from . import mail_compose_message
 from . import hr_applicant_scheduling_link
 from . import cronofy_scheduling_request_embed
@@ -22,7 +21,6 @@ from . import calendar_event
 from . import cronofy_webhook_refusal
 from . import cronofy_connection_webhook
 from . import cronofy_connection_checks
-from . import res_config_settings_checks
 from . import cronofy_scheduling_template_texts
 from . import hr_applicant_placeholders
 from . import cronofy_scheduling_request_texts
