@@ -12,7 +12,7 @@ from werkzeug.exceptions import Forbidden
 from odoo import http
 from odoo.http import request
 
-from ..models.cronofy_connection import OAuthStateError
+from ..cronofy_protocol import OAuthStateError
 
 _logger = logging.getLogger(__name__)
 
@@ -28,11 +28,11 @@ class CronofyOAuthController(http.Controller):
             raise Forbidden()
         Connection = env["cronofy.connection"]
         try:
-            payload = Connection._verify_oauth_state(state)
+            authorization = Connection._verify_oauth_state(state)
         except OAuthStateError as problem:
             _logger.info("Cronofy OAuth callback with an untrusted state: %s", problem)
             return self._result_page(str(problem), success=False)
-        if payload["user_id"] != env.uid:
+        if authorization.user_id != env.uid:
             return self._result_page(
                 env._(
                     "This authorization was started by another user. Log in as that "
@@ -40,13 +40,13 @@ class CronofyOAuthController(http.Controller):
                 ),
                 success=False,
             )
-        company = env["res.company"].browse(payload["company_id"]).exists()
+        company = env["res.company"].browse(authorization.company_id).exists()
         if not company or company not in env.user.company_ids:
             return self._result_page(
                 env._("The company of this authorization is not one of yours."), success=False
             )
         connection_sudo = Connection._for_company(company)
-        if not connection_sudo._consume_oauth_nonce(payload["nonce"]):
+        if not connection_sudo._consume_oauth_nonce(authorization.nonce):
             return self._result_page(
                 env._(
                     "This authorization answer was already used, or a newer authorization "

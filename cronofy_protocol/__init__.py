@@ -14,6 +14,7 @@ from .datacenters import (
     is_link_of,
     is_loopback,
     link_host,
+    official_data_center_of,
     resolve_endpoints,
 )
 from .embed_token import (
@@ -75,6 +76,16 @@ from .oauth import (
     OAuthToken,
     OrganizationConnect,
 )
+from .oauth_state import (
+    STATE_LIFETIME,
+    AuthorizationState,
+    OAuthStateError,
+    StateProblem,
+    issue_oauth_state,
+    new_state_nonce,
+    sign_oauth_state,
+    verify_oauth_state,
+)
 from .retry import DEFAULT_RETRY_POLICY, NO_RETRY, RetryPolicy
 from .scheduler_api import SchedulerClient, recipient
 from .webhook_signature import HEADER_NAME as SIGNATURE_HEADER
@@ -89,6 +100,8 @@ __all__ = [
     "NO_RETRY",
     "ORGANIZATION_SCOPE",
     "SIGNATURE_HEADER",
+    "STATE_LIFETIME",
+    "AuthorizationState",
     "BadRequestError",
     "ClientCheck",
     "ClientCredentialsProbe",
@@ -109,6 +122,7 @@ __all__ = [
     "NotFoundError",
     "NotificationParseError",
     "NotificationType",
+    "OAuthStateError",
     "OAuthToken",
     "OrganizationConnect",
     "OutcomeUnknownError",
@@ -125,6 +139,7 @@ __all__ = [
     "SchedulingRequest",
     "SchedulingRequestNotification",
     "ServerError",
+    "StateProblem",
     "UnauthorizedError",
     "UnexpectedResponseError",
     "UnexpectedStatusError",
@@ -132,8 +147,11 @@ __all__ = [
     "build_embed_token",
     "check_allowed_url",
     "is_link_of",
+    "issue_oauth_state",
     "is_loopback",
     "link_host",
+    "new_state_nonce",
+    "official_data_center_of",
     "compute_signature",
     "decode_embed_token",
     "dedupe_key",
@@ -148,6 +166,8 @@ __all__ = [
     "read_request_state",
     "recipient",
     "resolve_endpoints",
+    "sign_oauth_state",
     "thaw",
+    "verify_oauth_state",
     "verify_signature",
 ]

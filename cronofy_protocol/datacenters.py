@@ -75,6 +75,18 @@ def is_loopback(hostname: str) -> bool:
         return False
 
 
+def official_data_center_of(url: str) -> str | None:
+    """The code of the data centre whose official host ``url`` names, else None
+    (another host, a loopback simulator, or not a URL)."""
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return None
+    return next(
+        (code for code, dc in DATA_CENTERS.items() if host in (dc.api_host, dc.app_host)), None
+    )
+
+
 def check_allowed_url(url: str) -> str:
     """Return ``url`` unchanged when it may receive credentials, else raise
     ``ConfigurationError``. The message names the host, never the query string."""

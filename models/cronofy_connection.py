@@ -1,75 +1,58 @@
-"""One company's connection to Cronofy: credentials, OAuth tokens, status, webhook key.
+"""One company's connection to Cronofy: the record, its credentials, tokens and clients.
 
 Exactly one record per company (created on demand by ``_for_company``). Every secret
 or token field is readable by system administrators only (``groups``), is never
 copied, and is never logged. Everything that talks to Cronofy goes through the
 ``cronofy_protocol`` package; this model only maps its objects to fields.
 
-Token and status writes that follow an HTTP exchange are committed in a cursor of
-their own, with the connection row locked (``_write_in_own_cursor``): the refresh is
-then race-free across workers, a failure's message survives the caller's rollback,
-and the caller's transaction never writes a row another worker may just have
-updated (Odoo runs REPEATABLE READ, where that write would fail).
+This file holds the record: its fields and state, the credentials (storage,
+stripping, validation), the embed token and script, the webhook key and URL, the
+tokens and the client factory. Its other jobs are AbstractModels it inherits, one
+file each, none overriding another's methods:
+
+- ``cronofy.connection.status`` (cronofy_connection_status.py): status and token
+  writes committed in a cursor of their own with the row locked;
+- ``cronofy.connection.oauth`` (cronofy_connection_oauth.py): the Odoo side of
+  Organization Connect (state key, nonce, code exchange, disconnect);
+- ``cronofy.connection.checks`` (cronofy_connection_checks.py): Test connection,
+  its lines and the setup checklist;
+- ``cronofy.connection.push`` (cronofy_connection_push.py): push notification
+  health (refusals, silence, the inbox count).
+
+Fields that only one job computes or writes (the checks' lines, the push health)
+are declared beside that job; they are columns and fields of this record all the
+same.
 """
 
-import base64
 import contextlib
-import json
-import logging
+import hashlib
 import secrets
-import time
 from datetime import UTC, timedelta
 from urllib.parse import urlsplit
 
-import psycopg2.errors
-
-from odoo import api, fields, models, tools
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import consteq
 
 from ..cronofy_protocol import (
     DATA_CENTERS,
     DEFAULT_RETRY_POLICY,
-    BadRequestError,
     ConfigurationError,
-    CronofyApiError,
     CronofyError,
     OrganizationConnect,
     SchedulerClient,
-    UnauthorizedError,
     build_embed_token,
     embedded_sign_up_url,
+    is_loopback,
+    official_data_center_of,
     resolve_endpoints,
 )
-from ..cronofy_protocol.datacenters import OFFICIAL_HOSTS
 from .access import SYSTEM, check_groups
-
-_logger = logging.getLogger(__name__)
 
 DATACENTER_SELECTION = [(code, dc.label) for code, dc in DATA_CENTERS.items()]
 REFRESH_MARGIN = timedelta(minutes=5)
-OAUTH_STATE_SCOPE = "hr_recruitment_cronofy.oauth_state"
-OAUTH_STATE_LIFETIME = timedelta(minutes=10)
-OAUTH_CALLBACK_PATH = "/cronofy/oauth/callback"
 WEBHOOK_PATH = "/cronofy/webhook/"
-# How long a worker waits for another one holding the connection row (refresh,
-# status write) before giving up with a readable message instead of hanging.
-ROW_LOCK_TIMEOUT_SQL = "SET LOCAL lock_timeout = '15s'"
-# [U] Cronofy has no documented "ping" endpoint: "Test connection" queries a
-# scheduling request id that cannot exist. The simulator answers 200 with an empty
-# list (its guess 12); a 404/422 from Cronofy would equally prove the credentials
-# were accepted, whereas 401/403 prove they were not.
-CONNECTION_TEST_REQUEST_ID = "srq_odoo_connection_test"
+SIMULATOR_SCRIPT_PATH = "/embed/scheduler-embed.js"
 
-SECRET_FIELDS = (
-    "client_secret",
-    "previous_client_secret",
-    "embed_secret",
-    "internal_app_client_secret",
-    "access_token",
-    "refresh_token",
-    "oauth_state_nonce",
-)
 CREDENTIAL_FIELDS = (
     "client_id",
     "client_secret",
@@ -96,12 +79,14 @@ def _new_webhook_key():
     return secrets.token_urlsafe(32)
 
 
-class OAuthStateError(Exception):
-    """The ``state`` of an OAuth callback cannot be trusted; ``str()`` is for the admin."""
-
-
 class CronofyConnection(models.Model):
     _name = "cronofy.connection"
+    _inherit = [
+        "cronofy.connection.status",
+        "cronofy.connection.oauth",
+        "cronofy.connection.checks",
+        "cronofy.connection.push",
+    ]
     _description = "Cronofy Connection"
     _rec_name = "company_id"
     _order = "company_id"
@@ -172,6 +157,21 @@ class CronofyConnection(models.Model):
         help="The API host that issued the tokens, to detect a changed data centre.",
     )
     oauth_state_nonce = fields.Char(groups="base.group_system", copy=False)
+    # -- Embedded Scheduler ------------------------------------------------------------
+    # Cronofy documents the element (``<cronofy-scheduler-button>``) but no stable CDN
+    # URL for its script (contract 1.2 [U]), so for real Cronofy the administrator
+    # pastes the URL their Cronofy onboarding gave them. When the app base URL is
+    # overridden (the local simulator) the simulator serves the element itself.
+    embed_script_url = fields.Char(
+        string="Embedded Scheduler Script URL",
+        copy=False,
+        help="The ES module defining <cronofy-scheduler-button>, loaded by the recruiter's "
+        "browser. Cronofy ships it as the npm package cronofy-scheduler-embed and publishes "
+        "no hosted URL: serve the package's built module from your own web server or a CDN "
+        "that serves npm packages, over https, and paste its URL here. Test connection "
+        "fetches it and checks that it serves JavaScript defining the element. Leave empty "
+        "with a local simulator (App Base URL set): its own script is used.",
+    )
     # -- status ------------------------------------------------------------------------
     state = fields.Selection(
         [("not_connected", "Not Connected"), ("connected", "Connected"), ("error", "Error")],
@@ -216,10 +216,11 @@ class CronofyConnection(models.Model):
 
     @api.depends("webhook_key")
     def _compute_webhook_url(self):
-        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
         for connection in self:
             key = connection.sudo().webhook_key
-            connection.webhook_url = f"{base_url.rstrip('/')}{WEBHOOK_PATH}{key}" if key else False
+            # get_base_url: the public address Cronofy posts notifications to.
+            base_url = (connection.get_base_url() or "").rstrip("/")
+            connection.webhook_url = f"{base_url}{WEBHOOK_PATH}{key}" if key else False
 
     @api.depends("company_id")
     def _compute_tenant_id(self):
@@ -296,7 +297,7 @@ class CronofyConnection(models.Model):
             except ConfigurationError as error:
                 problems.append(f"{labels[name]}: {error}")
                 continue
-            official_dc = self._official_datacenter_of(url)
+            official_dc = official_data_center_of(url)
             if official_dc and official_dc != self.datacenter:
                 problems.append(
                     self.env._(
@@ -311,12 +312,32 @@ class CronofyConnection(models.Model):
                 )
         return problems
 
-    @staticmethod
-    def _official_datacenter_of(url):
-        host = (urlsplit(url).hostname or "").lower()
-        if host not in OFFICIAL_HOSTS:
+    @api.constrains("embed_script_url")
+    def _check_embed_script_url(self):
+        for connection in self:
+            problem = connection._embed_script_url_problem()
+            if problem:
+                raise ValidationError(problem)
+
+    def _embed_script_url_problem(self):
+        """A sentence when the configured URL cannot be loaded safely, else None. The
+        script runs inside the recruiter's Odoo session: https only, except loopback."""
+        url = (self.embed_script_url or "").strip()
+        if not url:
             return None
-        return next(code for code, dc in DATA_CENTERS.items() if host in (dc.api_host, dc.app_host))
+        try:
+            parts = urlsplit(url)
+            hostname = (parts.hostname or "").lower()
+        except ValueError:
+            hostname = ""
+        if not hostname or parts.username or parts.password:
+            return self.env._("The Embedded Scheduler script URL is not a valid web address.")
+        if parts.scheme == "https" or (parts.scheme == "http" and is_loopback(hostname)):
+            return None
+        return self.env._(
+            "The Embedded Scheduler script URL must use https (plain http is accepted for "
+            "a local simulator only)."
+        )
 
     # ---------------------------------------------------------------------------------
     # CRUD
@@ -417,7 +438,7 @@ class CronofyConnection(models.Model):
             raise UserError(str(error)) from None
 
     # ---------------------------------------------------------------------------------
-    # embed token and embedded sign-up
+    # embed token, embedded sign-up and the Scheduler's script
     # ---------------------------------------------------------------------------------
 
     def _embed_token(self, audience="scheduler_embed"):
@@ -444,8 +465,17 @@ class CronofyConnection(models.Model):
         except ConfigurationError as error:
             raise UserError(str(error)) from None
 
+    def _embed_script_url(self):
+        """The URL to load, or None when the administrator still has to configure it."""
+        self.ensure_one()
+        if self.embed_script_url:
+            return self.embed_script_url.strip()
+        if self.app_base_url:
+            return self._endpoints().app_base_url + SIMULATOR_SCRIPT_PATH
+        return None
+
     # ---------------------------------------------------------------------------------
-    # webhook
+    # webhook key and buttons
     # ---------------------------------------------------------------------------------
 
     def _webhook_secrets(self):
@@ -467,6 +497,16 @@ class CronofyConnection(models.Model):
             connection.sudo().webhook_key = _new_webhook_key()
         return True
 
+    def action_open_notifications(self):
+        check_groups(self, SYSTEM, self.env._("Opening the Cronofy notification inbox"))
+        self.ensure_one()
+        self.check_access("read")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "hr_recruitment_cronofy.cronofy_notification_action"
+        )
+        action["domain"] = [("connection_id", "=", self.id)]
+        return action
+
     def action_test_connection(self):
         """Form button: test and report in a notification (the form then reloads)."""
         check_groups(self, SYSTEM, self.env._("Testing the Cronofy connection"))
@@ -475,7 +515,24 @@ class CronofyConnection(models.Model):
         return self._test_connection_notification(self._test_connection())
 
     # ---------------------------------------------------------------------------------
-    # OAuth2 Organization Connect
+    # rate limiting
+    # ---------------------------------------------------------------------------------
+
+    def _rate_limit_key(self):
+        """Cronofy limits calls per application. In Organization Connect mode the
+        application is the client id; an Internal Application is its own application,
+        known here only by its secret (hashed: the key is not a secret store)."""
+        self.ensure_one()
+        connection_sudo = self.sudo()
+        api_url = self._endpoints().api_base_url
+        if connection_sudo.api_access_mode == "internal_application":
+            secret = connection_sudo.internal_app_client_secret or ""
+            digest = hashlib.sha256(secret.encode()).hexdigest()[:24]
+            return f"{api_url}|internal:{digest}"
+        return f"{api_url}|client:{connection_sudo.client_id}"
+
+    # ---------------------------------------------------------------------------------
+    # clients and tokens
     # ---------------------------------------------------------------------------------
 
     def _oauth_client(self):
@@ -491,114 +548,6 @@ class CronofyConnection(models.Model):
             )
         except ConfigurationError as error:
             raise UserError(str(error)) from None
-
-    def _oauth_redirect_uri(self):
-        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
-        return base_url.rstrip("/") + OAUTH_CALLBACK_PATH
-
-    def _oauth_authorization_url(self):
-        """Start Organization Connect: a new single-use nonce, a signed state bound to
-        this company and the current admin, and Cronofy's consent URL."""
-        self.ensure_one()
-        if not self.env.user._is_system():
-            raise UserError(self.env._("Only administrators can authorize Cronofy API access."))
-        connection_sudo = self.sudo()
-        connection_sudo._check_configured(embed=False, api=False, oauth=True)
-        nonce = secrets.token_urlsafe(24)
-        state = self._sign_oauth_state(
-            {
-                "company_id": connection_sudo.company_id.id,
-                "user_id": self.env.uid,
-                "nonce": nonce,
-                "expires": int(time.time() + OAUTH_STATE_LIFETIME.total_seconds()),
-            }
-        )
-        url = connection_sudo._oauth_client().authorization_url(state, self._oauth_redirect_uri())
-        # Only the latest authorization attempt can complete.
-        connection_sudo.oauth_state_nonce = nonce
-        return url
-
-    @api.model
-    def _sign_oauth_state(self, payload):
-        body = base64.urlsafe_b64encode(json.dumps(payload, sort_keys=True).encode()).decode()
-        signature = tools.misc.hmac(self.env(su=True), OAUTH_STATE_SCOPE, body)
-        return f"{body}.{signature}"
-
-    @api.model
-    def _verify_oauth_state(self, state):
-        """The payload of a state this database signed, unexpired; else OAuthStateError
-        saying why. Does not check the nonce (``_consume_oauth_nonce`` does)."""
-        body, _sep, signature = (state or "").rpartition(".")
-        expected = tools.misc.hmac(self.env(su=True), OAUTH_STATE_SCOPE, body) if body else ""
-        if not body or not signature or not consteq(signature, expected):
-            raise OAuthStateError(
-                self.env._(
-                    "The authorization answer was not issued by this database or was "
-                    "altered. Start again with 'Authorize API access'."
-                )
-            )
-        try:
-            payload = json.loads(base64.urlsafe_b64decode(body.encode()))
-            company_id = int(payload["company_id"])
-            user_id = int(payload["user_id"])
-            expires = int(payload["expires"])
-            nonce = str(payload["nonce"])
-        except (ValueError, TypeError, KeyError):
-            raise OAuthStateError(self.env._("The authorization answer is malformed.")) from None
-        if time.time() > expires:
-            raise OAuthStateError(
-                self.env._(
-                    "The authorization took longer than %(minutes)s minutes and expired. "
-                    "Start again with 'Authorize API access'.",
-                    **{"minutes": int(OAUTH_STATE_LIFETIME.total_seconds() // 60)},
-                )
-            )
-        return {"company_id": company_id, "user_id": user_id, "nonce": nonce}
-
-    def _consume_oauth_nonce(self, nonce):
-        """Atomically use up the single-use nonce; False when it was already used or
-        superseded by a newer attempt. Committed at once in its own cursor so a
-        concurrent replay of the same callback waits, then finds it gone."""
-        self.ensure_one()
-        with self.env.registry.cursor() as cr:
-            cr.execute(
-                "UPDATE cronofy_connection SET oauth_state_nonce = NULL "
-                "WHERE id = %s AND oauth_state_nonce = %s RETURNING id",
-                [self.id, nonce],
-            )
-            consumed = bool(cr.fetchone())
-        self.invalidate_recordset(["oauth_state_nonce"])
-        return consumed
-
-    def _complete_oauth(self, code):
-        """Exchange the callback's code and store the tokens. On failure the previous
-        tokens stay as they were and the reason is recorded; returns the error
-        message, or None on success."""
-        self.ensure_one()
-        connection_sudo = self.sudo()
-        try:
-            oauth = connection_sudo._oauth_client()
-            api_url = oauth.endpoints.api_base_url
-            with contextlib.closing(oauth):
-                token = oauth.exchange_code(code, self._oauth_redirect_uri())
-        except (CronofyError, UserError) as error:
-            message = self._describe_error(error, action=self.env._("Authorizing API access"))
-            self._record_failure(message)
-            return message
-        values = self._token_values(token)
-        values.update(
-            token_api_url=api_url,
-            state="connected",
-            last_error=False,
-            last_checked=fields.Datetime.now(),
-        )
-        self._write_in_own_cursor(values)
-        _logger.info(
-            "Cronofy: company %s authorized API access (scope %s)",
-            connection_sudo.company_id.id,
-            token.scope,
-        )
-        return None
 
     @staticmethod
     def _token_values(token):
@@ -699,154 +648,3 @@ class CronofyConnection(models.Model):
             )
         except ConfigurationError as error:
             raise UserError(str(error)) from None
-
-    def _test_connection(self):
-        """Run every setup check (HTTP to Cronofy) and record the lines and the
-        summary in a cursor of their own. Returns None when no line failed, else
-        the failed lines with their fixes."""
-        self.ensure_one()
-        lines = self._setup_check_lines()
-        state, summary, message = self._summarize_checks(lines)
-        self._write_in_own_cursor(
-            {
-                "check_results": lines,
-                "state": state,
-                "last_error": summary,
-                "last_checked": fields.Datetime.now(),
-            }
-        )
-        _logger.info(
-            "Cronofy: company %s tested: %s",
-            self.company_id.id,
-            ", ".join(f"{line['key']} {line['status']}" for line in lines),
-        )
-        return message
-
-    def _query_scheduler_once(self):
-        """One Scheduler API query for a request that cannot exist (raises on failure).
-        With Organization Connect, a refused access token is refreshed once."""
-        self.ensure_one()
-        try:
-            with self._scheduler_client() as client:
-                client.query_scheduling_requests([CONNECTION_TEST_REQUEST_ID])
-        except UnauthorizedError:
-            if self.sudo().api_access_mode != "organization_connect":
-                raise
-            # The access token may have been revoked or expired early: one refresh.
-            self._valid_access_token(force_refresh=True)
-            with self._scheduler_client() as client:
-                client.query_scheduling_requests([CONNECTION_TEST_REQUEST_ID])
-
-    def _disconnect(self):
-        """Revoke the grant at Cronofy and forget the tokens. Returns a warning when
-        the revocation failed (the tokens are forgotten anyway)."""
-        self.ensure_one()
-        connection_sudo = self.sudo()
-        token = connection_sudo.refresh_token or connection_sudo.access_token
-        warning = None
-        if token:
-            try:
-                oauth = connection_sudo._oauth_client()
-                with contextlib.closing(oauth):
-                    oauth.revoke(token)
-            except (CronofyError, UserError) as error:
-                warning = self._describe_error(error, action=self.env._("Revoking the tokens"))
-        self._write_in_own_cursor(
-            {
-                "access_token": False,
-                "refresh_token": False,
-                "token_expires_at": False,
-                "token_scope": False,
-                "organization_sub": False,
-                "token_api_url": False,
-                "oauth_state_nonce": False,
-                "state": "not_connected",
-                "last_error": warning or False,
-                "last_checked": fields.Datetime.now(),
-            }
-        )
-        _logger.info("Cronofy: company %s disconnected", connection_sudo.company_id.id)
-        return warning
-
-    # ---------------------------------------------------------------------------------
-    # status bookkeeping
-    # ---------------------------------------------------------------------------------
-
-    def _failure_values(self, message):
-        """A failure never destroys a working connection: with tokens (or a usable
-        internal secret) the state stays as it was and only the message is kept."""
-        self.ensure_one()
-        values = {"last_error": message, "last_checked": fields.Datetime.now()}
-        connection_sudo = self.sudo()
-        usable = connection_sudo.refresh_token or (
-            connection_sudo.api_access_mode == "internal_application"
-        )
-        if not usable or connection_sudo.state != "connected":
-            values["state"] = "error"
-        return values
-
-    def _record_failure(self, message):
-        self.ensure_one()
-        _logger.info("Cronofy: company %s: %s", self.company_id.id, message)
-        self._write_in_own_cursor(self._failure_values(message))
-
-    def _describe_error(self, error, *, action):
-        """One sentence for the admin. Protocol errors carry no secrets by design."""
-        if isinstance(error, UserError):
-            detail = error.args[0]
-        elif isinstance(error, BadRequestError) and error.error == "invalid_client":
-            detail = self.env._(
-                "Cronofy did not recognise the client id and secret. Check them and that "
-                "the data centre is the one your Cronofy application was created in."
-            )
-        elif isinstance(error, BadRequestError) and error.error == "invalid_grant":
-            detail = self.env._(
-                "Cronofy refused the authorization (expired, already used or revoked). "
-                "Authorize API access again."
-            )
-        elif isinstance(error, UnauthorizedError):
-            detail = self.env._(
-                "Cronofy refused the credentials (401). Check the secret, the data "
-                "centre, or authorize API access again."
-            )
-        elif isinstance(error, CronofyApiError):
-            detail = self.env._("Cronofy could not be reached or failed: %s", error)
-        else:
-            detail = str(error)
-        return self.env._("%(action)s failed: %(detail)s", **{"action": action, "detail": detail})
-
-    @contextlib.contextmanager
-    def _locked_own_cursor(self):
-        """Yield this connection (sudo) in a new cursor holding its row lock; commit on
-        exit. A serialization failure means another worker updated the row while we
-        waited for the lock: start over with a fresh snapshot."""
-        for attempt in range(3):
-            with self.env.registry.cursor() as cr:
-                try:
-                    cr.execute(ROW_LOCK_TIMEOUT_SQL)
-                    cr.execute(
-                        "SELECT id FROM cronofy_connection WHERE id = %s FOR UPDATE",
-                        [self.id],
-                    )
-                except psycopg2.errors.SerializationFailure:
-                    cr.rollback()
-                    if attempt == 2:
-                        raise
-                    continue
-                except psycopg2.errors.LockNotAvailable:
-                    cr.rollback()
-                    raise UserError(
-                        self.env._(
-                            "The Cronofy connection of %s is busy (another worker holds "
-                            "it). Try again in a moment.",
-                            self.company_id.name,
-                        )
-                    ) from None
-                yield self.with_env(self.env(cr=cr)).sudo()
-                return
-
-    def _write_in_own_cursor(self, values):
-        self.ensure_one()
-        with self._locked_own_cursor() as locked:
-            locked.write(values)
-        self.invalidate_recordset()

@@ -8,10 +8,16 @@ test, written with the status in one UPDATE in a cursor of its own (no HTTP call
 happens inside a user's transaction), and read by the Settings block and the
 connection form through a computed HTML field, so no child model, access rules
 or JavaScript widget are needed to show them.
+
+An AbstractModel inherited by ``cronofy.connection`` only: the checks read the
+record's credentials and use its clients (``_oauth_client``, ``_scheduler_client``,
+``_embed_token``), its status writes (``_write_in_own_cursor``) and its push
+health (``_last_push_received_at``).
 """
 
 import contextlib
 import ipaddress
+import logging
 from urllib.parse import urlsplit
 
 from markupsafe import Markup
@@ -29,7 +35,10 @@ from ..cronofy_protocol import (
     embed_context_checkable,
     is_loopback,
     probe_embed_context,
+    probe_embed_script,
 )
+
+_logger = logging.getLogger(__name__)
 
 OK = "ok"
 FAILED = "failed"
@@ -49,6 +58,11 @@ DOCS = {
     ),
     "workflows": "https://docs.cronofy.com/scheduler/workflows/",
 }
+# [U] Cronofy has no documented "ping" endpoint: "Test connection" queries a
+# scheduling request id that cannot exist. The simulator answers 200 with an empty
+# list (its guess 12); a 404/422 from Cronofy would equally prove the credentials
+# were accepted, whereas 401/403 prove they were not.
+CONNECTION_TEST_REQUEST_ID = "srq_odoo_connection_test"
 STATUS_ICONS = {
     OK: "fa-check-circle text-success",
     FAILED: "fa-times-circle text-danger",
@@ -82,8 +96,9 @@ def _is_private_host(hostname):
     return address.is_private or address.is_link_local or address.is_unspecified
 
 
-class CronofyConnection(models.Model):
-    _inherit = "cronofy.connection"
+class CronofyConnectionChecks(models.AbstractModel):
+    _name = "cronofy.connection.checks"
+    _description = "Cronofy Connection: Test connection and the setup checklist"
 
     check_results = fields.Json(
         "Checks", copy=False, readonly=True, help="The lines of the last Test connection."
@@ -100,6 +115,43 @@ class CronofyConnection(models.Model):
     # ---------------------------------------------------------------------------------
     # the checks (HTTP: call from a button or a cron, never inside a write)
     # ---------------------------------------------------------------------------------
+
+    def _test_connection(self):
+        """Run every setup check (HTTP to Cronofy) and record the lines and the
+        summary in a cursor of their own. Returns None when no line failed, else
+        the failed lines with their fixes."""
+        self.ensure_one()
+        lines = self._setup_check_lines()
+        state, summary, message = self._summarize_checks(lines)
+        self._write_in_own_cursor(
+            {
+                "check_results": lines,
+                "state": state,
+                "last_error": summary,
+                "last_checked": fields.Datetime.now(),
+            }
+        )
+        _logger.info(
+            "Cronofy: company %s tested: %s",
+            self.company_id.id,
+            ", ".join(f"{line['key']} {line['status']}" for line in lines),
+        )
+        return message
+
+    def _query_scheduler_once(self):
+        """One Scheduler API query for a request that cannot exist (raises on failure).
+        With Organization Connect, a refused access token is refreshed once."""
+        self.ensure_one()
+        try:
+            with self._scheduler_client() as client:
+                client.query_scheduling_requests([CONNECTION_TEST_REQUEST_ID])
+        except UnauthorizedError:
+            if self.sudo().api_access_mode != "organization_connect":
+                raise
+            # The access token may have been revoked or expired early: one refresh.
+            self._valid_access_token(force_refresh=True)
+            with self._scheduler_client() as client:
+                client.query_scheduling_requests([CONNECTION_TEST_REQUEST_ID])
 
     def _setup_check_lines(self):
         """Every check, in ``CHECK_ORDER``; each is one dict (see ``_line``)."""
@@ -335,6 +387,27 @@ class CronofyConnection(models.Model):
             self.env._("Check the App base URL, then test again."),
         )
 
+    def _embed_script_problem(self):
+        """Fetch the configured script once (Test connection only) and say what is
+        wrong with it for the recruiter's browser, or None when it would load."""
+        self.ensure_one()
+        url = self._embed_script_url()
+        if not url:
+            return self.env._(
+                "The Embedded Scheduler script URL is not set, so the mail composer cannot "
+                "create scheduling links (stage automation still can). Cronofy ships the "
+                "Scheduler as the npm package cronofy-scheduler-embed: serve its built module "
+                "over https and paste the URL under Settings > Recruitment > Cronofy."
+            )
+        probe = probe_embed_script(url)
+        if probe.ok:
+            return None
+        return self.env._(
+            "The Embedded Scheduler script at %(url)s cannot be used: %(detail)s.",
+            url=url,
+            detail=probe.detail,
+        )
+
     def _check_embed_script(self):
         label = self.env._("Embedded Scheduler script")
         problem = self._embed_script_problem()
@@ -352,7 +425,8 @@ class CronofyConnection(models.Model):
 
     def _check_public_address(self):
         label = self.env._("Odoo's address for Cronofy (web.base.url)")
-        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url") or ""
+        # get_base_url: the address every URL given to Cronofy is built from.
+        base_url = self.get_base_url() or ""
         try:
             parts = urlsplit(base_url)
             hostname = parts.hostname or ""

@@ -118,6 +118,18 @@ class ResConfigSettings(models.TransientModel):
     cronofy_tenant_id = fields.Char(
         related="cronofy_connection_id.tenant_id", groups="base.group_system"
     )
+    cronofy_embed_script_url = fields.Char(
+        related="cronofy_connection_id.embed_script_url",
+        readonly=False,
+        groups="base.group_system",
+    )
+    # Test connection's lines and the setup checklist, rendered by the connection.
+    cronofy_check_results_html = fields.Html(
+        related="cronofy_connection_id.check_results_html", groups="base.group_system"
+    )
+    cronofy_setup_checklist_html = fields.Html(
+        related="cronofy_connection_id.setup_checklist_html", groups="base.group_system"
+    )
 
     @api.depends("company_id")
     def _compute_cronofy_connection_id(self):

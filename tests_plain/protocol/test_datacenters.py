@@ -8,6 +8,7 @@ from cronofy_protocol import (
     get_data_center,
     is_link_of,
     link_host,
+    official_data_center_of,
     resolve_endpoints,
 )
 from cronofy_protocol.datacenters import DATA_CENTERS
@@ -137,3 +138,19 @@ def test_link_host_never_raises():
     assert link_host("https://evil.example/x") == "evil.example"
     assert link_host("http://[::1/x") == "?"
     assert link_host("no host") == "?"
+
+
+@pytest.mark.parametrize(
+    ("url", "code"),
+    [
+        ("https://api.cronofy.com", "us"),
+        ("https://app-uk.cronofy.com/prefix", "uk"),
+        ("https://API-DE.cronofy.com", "de"),
+        ("http://127.0.0.1:8999", None),
+        ("https://api.cronofy.com.evil.example", None),
+        ("not a url", None),
+        ("http://[::1", None),
+    ],
+)
+def test_official_data_center_of(url, code):
+    assert official_data_center_of(url) == code

@@ -1,9 +1,17 @@
+"""Push notification health of ``cronofy.connection``: refusals, silence, the inbox.
+
+Whether Cronofy's signed notifications reach Odoo is only visible from what
+arrived: refused deliveries (counted by the webhook controller), the last signed
+one, and requests still open without one for a while (then the reconciler polls,
+and Settings says what to configure). An AbstractModel inherited by
+``cronofy.connection`` only.
+"""
+
 from datetime import timedelta
 
 from odoo import fields, models
 from odoo.tools import format_datetime
 
-from .access import SYSTEM, check_groups
 from .config_parameters import number_parameter
 from .cronofy_webhook_refusal import RETENTION_DAYS
 
@@ -18,8 +26,9 @@ PUSH_STATES = [
 ]
 
 
-class CronofyConnection(models.Model):
-    _inherit = "cronofy.connection"
+class CronofyConnectionPush(models.AbstractModel):
+    _name = "cronofy.connection.push"
+    _description = "Cronofy Connection: push notification health"
 
     webhook_rejected_count = fields.Integer(
         "Refused notifications (30 days)",
@@ -173,13 +182,3 @@ class CronofyConnection(models.Model):
         """Remember one refused delivery (an INSERT, see cronofy.webhook.refusal)."""
         self.ensure_one()
         self.env["cronofy.webhook.refusal"].sudo()._record(self, reason, remote_addr, body_bytes)
-
-    def action_open_notifications(self):
-        check_groups(self, SYSTEM, self.env._("Opening the Cronofy notification inbox"))
-        self.ensure_one()
-        self.check_access("read")
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "hr_recruitment_cronofy.cronofy_notification_action"
-        )
-        action["domain"] = [("connection_id", "=", self.id)]
-        return action
