@@ -52,6 +52,7 @@ from .errors import (
     UnexpectedStatusError,
     ValidationFailedError,
 )
+from .event_hosts import EventHost, event_hosts
 from .moments import Moment
 from .notifications import (
     DEFAULT_MAX_BODY_BYTES,
@@ -116,6 +117,7 @@ __all__ = [
     "EmbedContextProbe",
     "Endpoints",
     "EventDetails",
+    "EventHost",
     "FieldError",
     "ForbiddenError",
     "Moment",
@@ -157,6 +159,7 @@ __all__ = [
     "dedupe_key",
     "embed_context_checkable",
     "embedded_sign_up_url",
+    "event_hosts",
     "get_data_center",
     "parse_notification",
     "parse_notification_payload",
