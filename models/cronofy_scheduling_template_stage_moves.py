@@ -9,8 +9,8 @@ skip refused or archived applicants and stages of another job.
 
 from odoo import fields, models
 
+from .applicant_context import NO_AUTOMATION_KEY
 from .cronofy_scheduling_request import BOOKED_STATES
-from .hr_applicant_automation import NO_AUTOMATION_KEY
 
 UNBOOKED_STATES = ("declined", "cancelled")
 
