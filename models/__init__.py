@@ -21,7 +21,6 @@ from . import cronofy_webhook_refusal
 from . import cronofy_connection_webhook
 from . import cronofy_connection_checks
 from . import res_config_settings_checks
-from . import cronofy_scheduling_template_texts
 from . import cronofy_scheduling_request_texts
 from . import mail_template
 from . import cronofy_scheduling_request_follow_up
