@@ -4,14 +4,12 @@ from . import cronofy_connection
 from . import res_config_settings
 from . import cronofy_connection_embed
 from . import res_config_settings_embed
-from . import mail_compose_message
 from . import cronofy_scheduling_request_embed
 from . import cronofy_scheduling_template
 from . import hr_recruitment_stage
 from . import cronofy_rate_limiter
 from . import cronofy_connection_rate_limit
 from . import cronofy_scheduling_request_automation
-from . import applicant_send_mail
 from . import cronofy_notification
 from . import cronofy_notification_retention
 from . import cronofy_scheduling_request_interview
@@ -27,4 +25,3 @@ from . import cronofy_scheduling_request_follow_up
 from . import cronofy_scheduling_request_link_actions
 from . import cronofy_scheduling_request_reminder
 from . import cronofy_scheduling_template_stage_moves
-from . import mail_compose_message_link_notice

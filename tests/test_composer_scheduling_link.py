@@ -4,7 +4,7 @@ link is missing, the link in the message once it exists, and never an empty link
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, TransactionCase, tagged
 
-from ..models.mail_compose_message import EMBED_CLIENT_ACTION, PENDING_LINK
+from ..wizard.mail_compose_message import EMBED_CLIENT_ACTION, PENDING_LINK
 from .common import CronofyCase
 from .embed_common import EmbedFixtures
 

@@ -8,19 +8,20 @@ recorded, the browser calls Send again and the link is in the message.
 
 In single-record comment mode Odoo renders the template into the composer when it is
 opened, so a missing link would silently render as nothing. We render it as
-``PENDING_LINK`` instead: the recruiter sees where the link goes, the server knows
-one is still needed, and it is replaced by the real link at send time (keeping the
-recruiter's edits). A message never leaves with the stand-in or an empty link.
+``PENDING_LINK`` instead: the recruiter sees where the link goes, a line under the
+message says Send creates it, the server knows one is still needed, and it is
+replaced by the real link at send time (keeping the recruiter's edits). A message
+never leaves with the stand-in or an empty link.
 """
 
 import contextlib
 
 from markupsafe import Markup, escape
 
-from odoo import models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .access import RECRUITMENT_OFFICER, check_groups
+from ..models.access import RECRUITMENT_OFFICER, check_groups
 
 PLACEHOLDER_FIELD = "cronofy_scheduling_url"
 # Computed from the link: must never keep a value computed from the stand-in.
@@ -46,6 +47,11 @@ def _pending_link_in_cache(applicants):
 
 class MailComposeMessage(models.TransientModel):
     _inherit = "mail.compose.message"
+
+    cronofy_link_created_on_send = fields.Boolean(
+        compute="_compute_cronofy_link_created_on_send",
+        help="The message shows the stand-in scheduling link: Send creates the real one.",
+    )
 
     # ------------------------------------------------------------------
     # What the composer is about
@@ -106,6 +112,13 @@ class MailComposeMessage(models.TransientModel):
             and PLACEHOLDER_FIELD in str(template.body_html or "")
             and self._cronofy_applicants_without_link()
         )
+
+    @api.depends("body", "model")
+    def _compute_cronofy_link_created_on_send(self):
+        for composer in self:
+            composer.cronofy_link_created_on_send = bool(
+                composer.model == "hr.applicant" and PENDING_LINK in str(composer.body or "")
+            )
 
     # ------------------------------------------------------------------
     # Sending

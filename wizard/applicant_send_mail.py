@@ -1,6 +1,6 @@
 from odoo import models
 
-from .access import RECRUITMENT_INTERVIEWER, check_groups
+from ..models.access import RECRUITMENT_INTERVIEWER, check_groups
 from .mail_compose_message import DERIVED_FIELDS, PLACEHOLDER_FIELD
 
 
