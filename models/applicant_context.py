@@ -7,3 +7,7 @@ the keys here lets both sides import them without importing each other.
 
 # Code that moves applicants and must not send links (booking stage moves, data fixes).
 NO_AUTOMATION_KEY = "cronofy_no_automation"
+# The link the composer shows while the real one is still to be created: while a
+# template renders with this key, ``cronofy_scheduling_url`` reads its value for
+# applicants that have no open link.
+STAND_IN_LINK_KEY = "cronofy_stand_in_link"

@@ -25,7 +25,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .access import RECRUITMENT_INTERVIEWER, RECRUITMENT_OFFICER, check_groups
-from .applicant_context import NO_AUTOMATION_KEY
+from .applicant_context import NO_AUTOMATION_KEY, STAND_IN_LINK_KEY
 from .cronofy_scheduling_request import BOOKED_STATES, OPEN_STATES, STATES
 from .interview_time_format import format_interview_time, valid_zone
 
@@ -97,10 +97,13 @@ class HrApplicant(models.Model):
         help="The current scheduling link failed, was declined or expired, or Odoo does "
         "not know whether Cronofy created it.",
     )
+    # Not stored: the composer renders a stand-in in its place (see STAND_IN_LINK_KEY),
+    # which a stored value could not depend on. As superuser, as it was while stored:
+    # whoever reads the applicant reads its link, whatever the request's record rules.
     cronofy_scheduling_url = fields.Char(
         "Scheduling Link",
-        compute="_compute_cronofy_current_request",
-        store=True,
+        compute="_compute_cronofy_scheduling_url",
+        compute_sudo=True,
         help="The candidate's self-scheduling link of the current open request. "
         "Use it in mail templates as a placeholder.",
     )
@@ -146,11 +149,7 @@ class HrApplicant(models.Model):
         for applicant in self:
             applicant.cronofy_request_count = counts.get(applicant._origin, 0)
 
-    @api.depends(
-        "cronofy_request_ids.state",
-        "cronofy_request_ids.candidate_url",
-        "cronofy_request_ids.interview_start",
-    )
+    @api.depends("cronofy_request_ids.state", "cronofy_request_ids.interview_start")
     def _compute_cronofy_current_request(self):
         for applicant in self:
             requests = applicant.cronofy_request_ids.sorted(
@@ -161,9 +160,6 @@ class HrApplicant(models.Model):
             current = open_requests[:1] or requests[:1]
             applicant.cronofy_current_request_id = current
             applicant.cronofy_scheduling_state = current.state or False
-            applicant.cronofy_scheduling_url = (
-                current.candidate_url if current.state in OPEN_STATES else False
-            )
             applicant.cronofy_interview_start = current.interview_start or False
 
     @api.depends(
@@ -180,8 +176,17 @@ class HrApplicant(models.Model):
                 current.outcome_unknown and current.state != "cancelled"
             )
 
+    @api.depends("cronofy_current_request_id.state", "cronofy_current_request_id.candidate_url")
+    @api.depends_context(STAND_IN_LINK_KEY)
+    def _compute_cronofy_scheduling_url(self):
+        stand_in = self.env.context.get(STAND_IN_LINK_KEY) or False
+        for applicant in self:
+            current = applicant.cronofy_current_request_id
+            link = current.candidate_url if current.state in OPEN_STATES else False
+            applicant.cronofy_scheduling_url = link or stand_in
+
     @api.depends("cronofy_scheduling_url")
-    @api.depends_context("lang")
+    @api.depends_context("lang", STAND_IN_LINK_KEY)
     def _compute_cronofy_scheduling_button(self):
         label = self.env._("Choose a time")
         for applicant in self:
@@ -222,7 +227,10 @@ class HrApplicant(models.Model):
                 applicant.interviewer_ids.mapped("name")
             )
 
+    # The intro may show the link too: rendered for the composer's stand-in, it must not
+    # be served from the cache outside it.
     @api.depends("cronofy_current_request_id.template_id.mail_intro")
+    @api.depends_context(STAND_IN_LINK_KEY)
     def _compute_cronofy_scheduling_intro(self):
         for applicant in self:
             # Which template is behind the link is not secret; the applicant's fields
