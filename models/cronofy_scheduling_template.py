@@ -24,14 +24,11 @@ the scheduling request makes them when its state changes.
 
 import ast
 import html
-import logging
 import re
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools.rendering_tools import parse_inline_template
-
-_logger = logging.getLogger(__name__)
 
 # Cronofy shows template ids as ``sgr_`` followed by letters and digits; anything else
 # is a paste error (a name, a URL, a space) that would only fail later at Cronofy.
