@@ -13,7 +13,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 
 from .cronofy_scheduling_request_automation import AutomationFailure
-from .cronofy_scheduling_template_texts import CronofyRenderError
+from .cronofy_scheduling_template import CronofyRenderError
 
 _logger = logging.getLogger(__name__)
 

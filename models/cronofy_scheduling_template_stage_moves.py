@@ -7,31 +7,12 @@ The moves never send another link (even into a stage with a scheduling template)
 skip refused or archived applicants and stages of another job.
 """
 
-from odoo import fields, models
+from odoo import models
 
+from .applicant_context import NO_AUTOMATION_KEY
 from .cronofy_scheduling_request import BOOKED_STATES
-from .hr_applicant_automation import NO_AUTOMATION_KEY
 
 UNBOOKED_STATES = ("declined", "cancelled")
-
-
-class CronofySchedulingTemplate(models.Model):
-    _inherit = "cronofy.scheduling.template"
-
-    booked_stage_id = fields.Many2one(
-        "hr.recruitment.stage",
-        "Stage Once Booked",
-        ondelete="set null",
-        help="When the candidate chooses a time, the applicant moves to this stage (empty: "
-        "it stays where it is).",
-    )
-    unbooked_stage_id = fields.Many2one(
-        "hr.recruitment.stage",
-        "Stage If Declined",
-        ondelete="set null",
-        help="When the booked interview is declined or cancelled, an applicant still in "
-        "the stage it moved to once booked moves on to this one.",
-    )
 
 
 class CronofySchedulingRequest(models.Model):

@@ -4,7 +4,8 @@ link is missing, the link in the message once it exists, and never an empty link
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, TransactionCase, tagged
 
-from ..models.mail_compose_message import EMBED_CLIENT_ACTION, PENDING_LINK
+from ..models.applicant_context import STAND_IN_LINK_KEY
+from ..wizard.mail_compose_message import EMBED_CLIENT_ACTION, PENDING_LINK
 from .common import CronofyCase
 from .embed_common import EmbedFixtures
 
@@ -100,6 +101,18 @@ class TestComposerSchedulingLink(EmbedFixtures, CronofyCase):
         self.assertIn(link, mail.body_html)
         self.assertNotIn(PENDING_LINK, mail.body_html)
         self.assertEqual(mail.recipient_ids.email, "ada@example.com")
+
+    def test_the_stand_in_is_read_only_inside_its_context(self):
+        stand_in = self.applicant.with_context(**{STAND_IN_LINK_KEY: PENDING_LINK})
+        self.assertEqual(stand_in.cronofy_scheduling_url, PENDING_LINK)
+        self.assertIn(PENDING_LINK, stand_in.cronofy_scheduling_button)
+        # Same transaction, same cache: read outside the context, nothing of it remains.
+        self.assertFalse(self.applicant.cronofy_scheduling_url)
+        self.assertFalse(self.applicant.cronofy_scheduling_button)
+        request = self._record_link(self.applicant)
+        # Once the applicant has a link, the stand-in never hides it.
+        self.assertEqual(stand_in.cronofy_scheduling_url, request.candidate_url)
+        self.assertEqual(self.applicant.cronofy_scheduling_url, request.candidate_url)
 
     def test_recruiter_edits_are_kept_when_the_link_is_filled_in(self):
         composer = self._composer(self.applicant)

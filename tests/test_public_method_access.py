@@ -20,7 +20,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.models import check_method_name
 from odoo.tests import new_test_user, tagged
 
-from ..models.mail_compose_message import PENDING_LINK
+from ..wizard.mail_compose_message import PENDING_LINK
 from .common import CronofyCase
 
 ADDON_MODULE_PREFIX = "odoo.addons.hr_recruitment_cronofy."

@@ -8,44 +8,37 @@ recorded, the browser calls Send again and the link is in the message.
 
 In single-record comment mode Odoo renders the template into the composer when it is
 opened, so a missing link would silently render as nothing. We render it as
-``PENDING_LINK`` instead: the recruiter sees where the link goes, the server knows
-one is still needed, and it is replaced by the real link at send time (keeping the
-recruiter's edits). A message never leaves with the stand-in or an empty link.
+``PENDING_LINK`` instead (the applicant's link reads the context key
+``STAND_IN_LINK_KEY`` while the template renders; the database never holds it): the
+recruiter sees where the link goes, a line under the message says Send creates it, the
+server knows one is still needed, and it is replaced by the real link at send time
+(keeping the recruiter's edits). A message never leaves with the stand-in or an empty
+link.
 """
-
-import contextlib
 
 from markupsafe import Markup, escape
 
-from odoo import models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .access import RECRUITMENT_OFFICER, check_groups
+from ..models.access import RECRUITMENT_OFFICER, check_groups
+from ..models.applicant_context import STAND_IN_LINK_KEY
 
 PLACEHOLDER_FIELD = "cronofy_scheduling_url"
-# Computed from the link: must never keep a value computed from the stand-in.
-DERIVED_FIELDS = ["cronofy_scheduling_button"]
+# The applicant's fields that put the link in a mail: the link and the button built on it.
+LINK_FIELDS = (PLACEHOLDER_FIELD, "cronofy_scheduling_button")
 # The .invalid top-level domain can never resolve (RFC 2606): harmless if copied.
 PENDING_LINK = "https://scheduling-link.invalid/created-when-you-send"
 EMBED_CLIENT_ACTION = "hr_recruitment_cronofy.embed_scheduler"
 
 
-@contextlib.contextmanager
-def _pending_link_in_cache(applicants):
-    """Make ``object.cronofy_scheduling_url`` read ``PENDING_LINK`` while a template
-    renders for ``applicants``. Only the cache changes, never the database: the field
-    is flushed first so the stand-in cannot be written by a later flush."""
-    applicants.flush_recordset([PLACEHOLDER_FIELD])
-    field = applicants._fields[PLACEHOLDER_FIELD]
-    applicants.env.cache.update(applicants, field, [PENDING_LINK] * len(applicants))
-    try:
-        yield
-    finally:
-        applicants.invalidate_recordset([PLACEHOLDER_FIELD, *DERIVED_FIELDS], flush=False)
-
-
 class MailComposeMessage(models.TransientModel):
     _inherit = "mail.compose.message"
+
+    cronofy_link_created_on_send = fields.Boolean(
+        compute="_compute_cronofy_link_created_on_send",
+        help="The message shows the stand-in scheduling link: Send creates the real one.",
+    )
 
     # ------------------------------------------------------------------
     # What the composer is about
@@ -91,8 +84,8 @@ class MailComposeMessage(models.TransientModel):
         awaiting = self.filtered(lambda composer: composer._cronofy_renders_pending_link())
         result = super(MailComposeMessage, self - awaiting)._compute_body()
         for composer in awaiting:
-            with _pending_link_in_cache(composer._cronofy_target_applicants()):
-                super(MailComposeMessage, composer)._compute_body()
+            rendering = composer.with_context(**{STAND_IN_LINK_KEY: PENDING_LINK})
+            super(MailComposeMessage, rendering)._compute_body()
         return result
 
     def _cronofy_renders_pending_link(self):
@@ -106,6 +99,13 @@ class MailComposeMessage(models.TransientModel):
             and PLACEHOLDER_FIELD in str(template.body_html or "")
             and self._cronofy_applicants_without_link()
         )
+
+    @api.depends("body", "model")
+    def _compute_cronofy_link_created_on_send(self):
+        for composer in self:
+            composer.cronofy_link_created_on_send = bool(
+                composer.model == "hr.applicant" and PENDING_LINK in str(composer.body or "")
+            )
 
     # ------------------------------------------------------------------
     # Sending

@@ -1,7 +1,7 @@
 from odoo import models
 
-from .access import RECRUITMENT_INTERVIEWER, check_groups
-from .mail_compose_message import DERIVED_FIELDS, PLACEHOLDER_FIELD
+from ..models.access import RECRUITMENT_INTERVIEWER, check_groups
+from .mail_compose_message import LINK_FIELDS
 
 
 class ApplicantSendMail(models.TransientModel):
@@ -20,7 +20,7 @@ class ApplicantSendMail(models.TransientModel):
         # drop the applicants they cannot read instead of refusing.
         self.env["hr.applicant"].browse(self.sudo().applicant_ids.ids).check_access("read")
         body = str(self.body or "") + str(self.template_id.body_html or "")
-        uses_link = any(name in body for name in (PLACEHOLDER_FIELD, *DERIVED_FIELDS))
+        uses_link = any(name in body for name in LINK_FIELDS)
         missing = uses_link and self.applicant_ids.filtered(
             lambda applicant: not applicant.cronofy_scheduling_url
         )
