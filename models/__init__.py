@@ -10,6 +10,7 @@ from . import cronofy_scheduling_request_embed
 from . import cronofy_scheduling_template
 from . import hr_recruitment_stage
 from . import cronofy_rate_limiter
+from . import cronofy_rate_limiter_call
 from . import cronofy_connection_rate_limit
 from . import cronofy_scheduling_request_automation
 from . import hr_applicant_automation
