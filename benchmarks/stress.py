@@ -228,7 +228,7 @@ def wait_drained(timeout=DRAIN_TIMEOUT):
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         ((waiting,),) = sql(
-            "SELECT count(*) FROM cronofy_notification WHERE state IN ('received', 'processing')"
+            "SELECT count(*) FROM cronofy_notification WHERE state = 'received'"
             " OR (state = 'failed' AND next_attempt_at IS NOT NULL)"
         )
         if not waiting:

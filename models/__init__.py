@@ -16,7 +16,6 @@ from . import cronofy_scheduling_request_automation
 from . import hr_applicant_automation
 from . import applicant_send_mail
 from . import cronofy_notification
-from . import cronofy_notification_retention
 from . import cronofy_scheduling_request_interview
 from . import cronofy_reconciler
 from . import calendar_event
