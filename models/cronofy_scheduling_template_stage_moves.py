@@ -9,11 +9,6 @@ skip refused or archived applicants and stages of another job.
 
 from odoo import fields, models
 
-from .cronofy_scheduling_request import BOOKED_STATES
-from .hr_applicant_automation import NO_AUTOMATION_KEY
-
-UNBOOKED_STATES = ("declined", "cancelled")
-
 
 class CronofySchedulingTemplate(models.Model):
     _inherit = "cronofy.scheduling.template"
@@ -32,31 +27,3 @@ class CronofySchedulingTemplate(models.Model):
         help="When the booked interview is declined or cancelled, an applicant still in "
         "the stage it moved to once booked moves on to this one.",
     )
-
-
-class CronofySchedulingRequest(models.Model):
-    _inherit = "cronofy.scheduling.request"
-
-    def _move_applicants_for_state(self, new_state, previous_states):
-        """Called by _set_state (``previous_states``: {request id: state before}): the
-        stage moves ``new_state`` asks for. Only the first booking moves the applicant
-        in; a reschedule leaves it where the recruiter may have moved it since."""
-        moves = {}
-        for request in self.filtered("template_id"):
-            template = request.template_id.sudo()
-            applicant = request.applicant_id.sudo()
-            if new_state in BOOKED_STATES:
-                if previous_states.get(request.id) in BOOKED_STATES:
-                    continue
-                stage = template.booked_stage_id
-            elif new_state in UNBOOKED_STATES and applicant.stage_id == template.booked_stage_id:
-                stage = template.unbooked_stage_id
-            else:
-                continue
-            job = applicant.job_id
-            fits_job = not stage.job_ids or job in stage.job_ids
-            if stage and fits_job and applicant.active and applicant.stage_id != stage:
-                moves.setdefault(stage, applicant.browse())
-                moves[stage] |= applicant
-        for stage, applicants in moves.items():
-            applicants.with_context(**{NO_AUTOMATION_KEY: True}).write({"stage_id": stage.id})

@@ -1,8 +1,11 @@
-"""Scheduling requests as the queue of stage automation.
+"""The background work of scheduling requests, inherited by ``cronofy.scheduling.request``
+(as google_calendar's ``google.calendar.sync`` is by ``calendar.event``). The crons in
+data/ call these methods on the request model.
 
-A request in state ``queued`` with a ``template_id`` is a job: the user's transaction
-only inserts it (cheap, batched) and triggers the cron; the cron worker creates it at
-Cronofy, stores the link and mails it. All coordination lives in PostgreSQL:
+Stage automation. A request in state ``queued`` with a ``template_id`` is a job: the
+user's transaction only inserts it (cheap, batched) and triggers the cron; the cron
+worker creates it at Cronofy, stores the link and mails it. All coordination lives in
+PostgreSQL:
 
 * a partial unique index allows one open request per (applicant, template), so
   concurrent moves and workers can never produce two links;
@@ -12,19 +15,46 @@ Cronofy, stores the link and mails it. All coordination lives in PostgreSQL:
   idempotency key, so a row found later with that mark but without an answer may or may
   not exist at Cronofy. It is never created again automatically; it is marked failed
   ("outcome unknown") with an activity asking the recruiter to check Cronofy.
+
+Cancellations. A request cancelled in Odoo is cancelled at Cronofy by the same cron,
+never by an HTTP call in the user's transaction.
+
+The reconciler: asking Cronofy instead of trusting a guess. Cronofy's answer to a
+query describes a request as it is now. The reconciler asks for it in three cases and
+turns every answer that shows a change into an inbox row, so it goes through exactly
+the same processing (ordering and duplicate rules) as a push notification:
+
+- a link still ``pending`` long after it was sent (a notification may be lost);
+- a notification Odoo cannot read the meaning of (an unknown type);
+- a connection that receives no push notifications at all while requests are open
+  (whether Cronofy pushes for requests created with an Organization Connect token
+  depends on the customer's Cronofy setup): then every open request is polled every
+  few minutes, within the rate limiter's budget.
+
+An answer Odoo cannot read either (an undocumented ``slot_selection`` without a booked
+time) changes nothing: the recruiter gets an activity to check in Cronofy.
+
+Unbooked links. Cronofy does not remind candidates (market notes: reminders n/f in its
+Scheduler docs). After ``hr_recruitment_cronofy.follow_up_after_days`` (default 3; 0
+turns it off) an open link with no time chosen gets one "Scheduling follow-up" activity
+on the applicant, for the recruiter; it disappears by itself once the request leaves
+"Link sent". Optionally, and off by default, after
+``hr_recruitment_cronofy.reminder_after_days`` days the candidate gets the reminder mail
+``mail_template_scheduling_reminder`` once, from the applicant's recruiter. It comes
+before the recruiter's follow-up: a link the recruiter was already asked to follow up
+gets no automatic reminder, so its delay should be shorter than the follow-up's.
 """
 
+import json
 import logging
-import threading
 import time
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import psycopg2.errors
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, sql
 
 from ..cronofy_protocol import (
     NO_RETRY,
@@ -32,22 +62,25 @@ from ..cronofy_protocol import (
     CronofyError,
     CronofyTimeoutError,
     NotFoundError,
+    NotificationType,
     OutcomeUnknownError,
     RateLimitedError,
+    RequestState,
     ServerError,
     UnauthorizedError,
     ValidationFailedError,
+    read_request_state,
     recipient,
 )
-from .access import RECRUITMENT_OFFICER, check_groups
-from .cronofy_scheduling_request import OPEN_STATES
+from ..cronofy_protocol.notifications import thaw
+from .config_parameters import number_parameter
+from .cronofy_notification import RetryableProcessingError
+from .queue_policy import REQUEST_RETRY, commit_unless_testing, is_testing
+from .scheduling_states import BOOKED_STATES, OPEN_STATES
 
 _logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
-# Transient failures (Cronofy unreachable before the request was sent) back off:
-# 30 s, 2 min, 8 min, 32 min.
-BACKOFF_BASE = timedelta(seconds=30)
+AUTOMATION_CRON = "hr_recruitment_cronofy.ir_cron_cronofy_automation_queue"
 # A create whose worker vanished for this long is treated as interrupted. Far longer
 # than the client's timeouts (5 s connect + 30 s read).
 IN_FLIGHT_LEASE = timedelta(minutes=5)
@@ -82,27 +115,44 @@ CLAIM_INTERRUPTED_SQL = """
        AND dispatch_started_at < %s
        FOR UPDATE SKIP LOCKED
 """
-ONE_OPEN_INDEX = "cronofy_scheduling_request_one_open_per_template"
+
+RECONCILE_AGE_PARAM = "hr_recruitment_cronofy.reconcile_after_hours"
+DEFAULT_RECONCILE_AGE_HOURS = 24
+SILENT_POLL_PARAM = "hr_recruitment_cronofy.silent_poll_minutes"
+DEFAULT_SILENT_POLL_MINUTES = 5
+# A stale pending request is asked about at most this often.
+STALE_REQUERY_INTERVAL = timedelta(hours=1)
+RECONCILE_BATCH_SIZE = 100
+# Ids per query call: one call of the rate limiter's budget each.
+QUERY_CHUNK = 50
+# Requests the poller follows: sent (Cronofy knows them) and not ended.
+POLLED_STATES = ("pending", "time_chosen", "rescheduled")
+
+FOLLOW_UP_PARAM = "hr_recruitment_cronofy.follow_up_after_days"
+DEFAULT_FOLLOW_UP_DAYS = 3
+FOLLOW_UP_ACTIVITY = "hr_recruitment_cronofy.mail_activity_type_cronofy_follow_up"
+FOLLOW_UP_BATCH_SIZE = 500
+
+REMINDER_PARAM = "hr_recruitment_cronofy.reminder_after_days"
+REMINDER_TEMPLATE = "hr_recruitment_cronofy.mail_template_scheduling_reminder"
+REMINDER_BATCH_SIZE = 200
 
 
 class AutomationFailure(Exception):
-    """A request that cannot be created as it stands; ``str()`` is for the recruiter."""
+    """A request that cannot be created as it stands; ``str()`` is for the recruiter.
+    Raised by the checks before sending (the queue's and the record's texts); the
+    worker turns it into a failed request with an activity."""
 
 
-def _in_test():
-    return getattr(threading.current_thread(), "testing", False)
+def _naive_utc(moment_time):
+    return moment_time.astimezone(UTC).replace(tzinfo=None)
 
 
-class CronofySchedulingRequest(models.Model):
-    _inherit = "cronofy.scheduling.request"
+class CronofySchedulingQueue(models.AbstractModel):
+    _name = "cronofy.scheduling.queue"
+    _description = "Cronofy Scheduling Request Queue"
 
-    template_id = fields.Many2one(
-        "cronofy.scheduling.template",
-        "Scheduling Template",
-        readonly=True,
-        index="btree_not_null",
-        ondelete="set null",
-    )
+    # Bookkeeping of the queue, not of the request's story.
     attempts = fields.Integer(readonly=True, copy=False)
     next_attempt_at = fields.Datetime("Next Attempt", readonly=True, copy=False)
     last_error = fields.Text(readonly=True, copy=False)
@@ -124,47 +174,29 @@ class CronofySchedulingRequest(models.Model):
         copy=False,
         help="Cancelled in Odoo; the cron still has to cancel it at Cronofy.",
     )
-
-    def init(self):
-        res = super().init()
-        # The guard rail "one open link per applicant and template" as a constraint the
-        # database enforces for every worker and every transaction.
-        if not sql.index_exists(self.env.cr, ONE_OPEN_INDEX):
-            self.env.cr.execute(
-                SQL(
-                    "CREATE UNIQUE INDEX %s ON cronofy_scheduling_request "
-                    "(applicant_id, template_id) "
-                    "WHERE template_id IS NOT NULL AND state IN %s",
-                    SQL.identifier(ONE_OPEN_INDEX),
-                    OPEN_STATES,
-                )
-            )
-        return res
-
-    # ------------------------------------------------------------------
-    # Chatter: a queued job is not news; its outcome is.
-    # ------------------------------------------------------------------
-
-    def _post_state_on_applicant(self):
-        # A bulk move queues hundreds of jobs: one note each would make the move slow
-        # and the chatter noisy. The applicant shows "Queued" as its scheduling state.
-        return super(
-            CronofySchedulingRequest,
-            self.filtered(lambda request: not (request.template_id and request.state == "queued")),
-        )._post_state_on_applicant()
+    reconciled_at = fields.Datetime(
+        readonly=True, help="When the reconciler last asked Cronofy about this request."
+    )
+    followed_up_at = fields.Datetime(
+        "Follow-up Scheduled",
+        readonly=True,
+        copy=False,
+        help="When the recruiter got an activity because the link was still unbooked.",
+    )
+    reminded_at = fields.Datetime(
+        "Candidate Reminded",
+        readonly=True,
+        copy=False,
+        help="When the candidate was reminded by mail that the link is still unbooked.",
+    )
 
     # ------------------------------------------------------------------
-    # Queue actions (list and form)
+    # Queueing again and cancelling (called by the user actions)
     # ------------------------------------------------------------------
 
-    def action_retry(self):
-        """Queue failed automation requests again, e.g. after fixing the connection."""
-        check_groups(self, RECRUITMENT_OFFICER, self.env._("Retrying scheduling requests"))
-        self.check_access("write")
-        retryable = self.filtered(lambda request: request.state == "failed" and request.template_id)
-        if not retryable:
-            raise UserError(self.env._("Only failed requests sent by a stage can be retried."))
-        for request in retryable:
+    def _requeue(self):
+        """Queue these failed automation requests again, from a clean slate."""
+        for request in self:
             request._set_state(
                 "queued",
                 {
@@ -176,19 +208,11 @@ class CronofySchedulingRequest(models.Model):
                     "last_error": False,
                 },
             )
-        self.env.ref("hr_recruitment_cronofy.ir_cron_cronofy_automation_queue")._trigger()
-        return True
-
-    def action_cancel(self):
-        """Cancel open requests; the Cronofy side is cancelled by the cron."""
-        check_groups(self, RECRUITMENT_OFFICER, self.env._("Cancelling scheduling requests"))
-        self.check_access("write")
-        self._cancel_open(reason=self.env._("Cancelled by %s.", self.env.user.name))
-        return True
+        self.env.ref(AUTOMATION_CRON)._trigger()
 
     def _cancel_open(self, reason=None):
         """Cancel in Odoo now, and queue the Cronofy cancellation for the cron (never an
-        HTTP call in the user's transaction)."""
+        HTTP call in the user's transaction). Returns the requests cancelled."""
         open_requests = self.filtered(lambda request: request.state in OPEN_STATES)
         if not open_requests:
             return open_requests
@@ -203,36 +227,37 @@ class CronofySchedulingRequest(models.Model):
                 },
             )
         if open_requests.filtered("cronofy_cancel_pending"):
-            self.env.ref("hr_recruitment_cronofy.ir_cron_cronofy_automation_queue")._trigger()
+            self.env.ref(AUTOMATION_CRON)._trigger()
         return open_requests
 
     # ------------------------------------------------------------------
-    # The cron worker
+    # The automation cron worker
     # ------------------------------------------------------------------
 
     @api.model
     def _cron_process_automation_queue(self):
         """Create queued requests and send pending cancellations at Cronofy, one row
-        per transaction, within Cronofy's rate limits. Safe to run in several workers."""
-        commit = not _in_test()
+        per transaction, within Cronofy's rate limits. Safe to run in several workers.
+        Returns the number of rows handled."""
+        testing = is_testing(self.env)
         started = time.monotonic()
-        self._reconcile_interrupted_creates(commit=commit)
+        self._reconcile_interrupted_creates()
         processed = 0
         wait = None
         while time.monotonic() - started < RUN_BUDGET_SECONDS:
             try:
-                outcome = self._dispatch_next_cancel(commit=commit)
+                outcome = self._dispatch_next_cancel()
                 if outcome is None:
-                    outcome = self._dispatch_next_create(commit=commit)
+                    outcome = self._dispatch_next_create()
             except psycopg2.errors.SerializationFailure:
                 # Another worker updated the row after our snapshot: take a new one.
-                if not commit:
+                if testing:
                     raise
                 self.env.cr.rollback()
                 continue
             if outcome is None:
                 break
-            if isinstance(outcome, float):
+            if outcome > 0:
                 if outcome > MAX_INLINE_WAIT_SECONDS:
                     wait = outcome
                     break
@@ -245,7 +270,7 @@ class CronofySchedulingRequest(models.Model):
 
     @api.model
     def _schedule_next_run(self, wait=None):
-        cron = self.env.ref("hr_recruitment_cronofy.ir_cron_cronofy_automation_queue")
+        cron = self.env.ref(AUTOMATION_CRON)
         now = fields.Datetime.now()
         self.env.flush_all()
         if wait is not None:
@@ -270,9 +295,13 @@ class CronofySchedulingRequest(models.Model):
         return self.sudo().browse(row[0]) if row else None
 
     @api.model
-    def _dispatch_next_create(self, *, commit):
-        """Create one due queued request. Returns None when none is due, a float (seconds
-        to wait) when the rate limit is reached, True otherwise."""
+    def _dispatch_next_create(self):
+        """Create one due queued request at Cronofy, as one unit of work.
+
+        Like ``_dispatch_next_cancel``, returns None when no row is due, else the
+        seconds to wait before the next dispatch: 0.0 once a row was handled
+        (whatever its outcome), more when Cronofy's rate limit has no slot yet (the
+        row was left untouched for later)."""
         request = self._claim(CLAIM_CREATE_SQL)
         if request is None:
             return None
@@ -281,16 +310,16 @@ class CronofySchedulingRequest(models.Model):
             rate_key = connection._rate_limit_key()
         except (AutomationFailure, UserError) as failure:
             request._automation_fail(failure.args[0])
-            self._commit_or_flush(commit)
-            return True
+            commit_unless_testing(self.env)
+            return 0.0
         wait = self.env["cronofy.rate.limiter"]._reserve(rate_key)
         if wait:
-            self._release(commit)
+            self._release()
             return wait
         # The point of no return: from here Cronofy may create the request, so the mark
         # must survive whatever happens to this worker.
         request.write({"dispatch_started_at": fields.Datetime.now()})
-        self._commit_or_flush(commit)
+        commit_unless_testing(self.env)
         try:
             created = request._create_at_cronofy(connection)
         except RateLimitedError as error:
@@ -324,8 +353,8 @@ class CronofySchedulingRequest(models.Model):
             request._automation_fail(request._describe_api_error(error, connection))
         else:
             request._store_created_safely(created)
-        self._commit_or_flush(commit)
-        return True
+        commit_unless_testing(self.env)
+        return 0.0
 
     def _create_at_cronofy(self, connection):
         """The one HTTP call that creates the request. A 401 in Organization Connect
@@ -349,10 +378,6 @@ class CronofySchedulingRequest(models.Model):
             return client.create_from_template(
                 self.template_id.cronofy_template_id, recipients, extra=self._cronofy_create_extra()
             )
-
-    def _cronofy_create_extra(self):
-        """Other top-level keys of the create body (see the template texts)."""
-        return None
 
     def _store_created_safely(self, created):
         """Store Cronofy's answer. If storing fails, the answer is still known here:
@@ -418,9 +443,11 @@ class CronofySchedulingRequest(models.Model):
         self._post_link_mail(mail_template)
 
     def _postpone(self, delay_seconds, message, *, count_attempt):
+        """Try again later: after ``delay_seconds``, or (None) the back-off of the
+        attempts so far. ``message`` stays visible as the last error meanwhile."""
         self.ensure_one()
         attempts = self.attempts + (1 if count_attempt else 0)
-        if count_attempt and attempts >= MAX_ATTEMPTS:
+        if count_attempt and REQUEST_RETRY.gives_up(attempts):
             self.attempts = attempts
             self._automation_fail(
                 self.env._(
@@ -429,7 +456,7 @@ class CronofySchedulingRequest(models.Model):
             )
             return
         if delay_seconds is None:
-            delay = BACKOFF_BASE * (4 ** max(attempts - 1, 0))
+            delay = REQUEST_RETRY.delay(attempts)
         else:
             delay = timedelta(seconds=delay_seconds)
         self.write(
@@ -464,27 +491,20 @@ class CronofySchedulingRequest(models.Model):
             user_id=(responsible or self.env.ref("base.user_admin")).id,
         )
 
-    def _release(self, commit):
-        """Let go of a claimed row untouched (its lock, for another worker)."""
-        if commit:
+    def _release(self):
+        """Let go of a claimed row untouched (its lock, for another worker). Under test
+        the row stays locked by the test's own transaction, which is harmless."""
+        if not is_testing(self.env):
             self.env.cr.rollback()
-
-    @api.model
-    def _commit_or_flush(self, commit):
-        if commit:
-            # Cron code: each request is its own unit of work, so one failure or crash
-            # never undoes (and never repeats) Cronofy calls already made.
-            self.env.cr.commit()  # pylint: disable=invalid-commit
-        else:
-            self.env.flush_all()
 
     # ------------------------------------------------------------------
     # Checks before any HTTP, and readable errors after
     # ------------------------------------------------------------------
 
     def _automation_preflight(self):
-        """The company's connection if this request can be sent now; raise
-        AutomationFailure with an actionable sentence otherwise."""
+        """The company's connection if this request can be sent now, with the
+        template's texts rendered onto the request; raise AutomationFailure with an
+        actionable sentence otherwise."""
         self.ensure_one()
         applicant = self.applicant_id.with_context(active_test=False)
         skip_reason = applicant._cronofy_skip_reason()
@@ -525,6 +545,7 @@ class CronofySchedulingRequest(models.Model):
                     else self.env._("API access is not authorized"),
                 )
             )
+        self._cronofy_fill_texts()
         return connection
 
     def _describe_validation_error(self, error):
@@ -545,11 +566,11 @@ class CronofySchedulingRequest(models.Model):
         )
 
     # ------------------------------------------------------------------
-    # Interrupted creates and cancellations
+    # Interrupted creates and cancellations at Cronofy
     # ------------------------------------------------------------------
 
     @api.model
-    def _reconcile_interrupted_creates(self, *, commit):
+    def _reconcile_interrupted_creates(self):
         """A worker marked these as being created and never came back (crash, kill,
         timeout). Cronofy may have created them and offers no search by our data
         (contract 4.4 [U]), so they are never re-created blindly."""
@@ -568,12 +589,15 @@ class CronofySchedulingRequest(models.Model):
                 ),
                 outcome_unknown=True,
             )
-            self._commit_or_flush(commit)
+            commit_unless_testing(self.env)
 
     @api.model
-    def _dispatch_next_cancel(self, *, commit):
+    def _dispatch_next_cancel(self):
         """Cancel one request at Cronofy that Odoo already cancelled. Idempotent, so
-        retried with backoff; a 404 means there is nothing left to cancel."""
+        retried with back-off; a 404 means there is nothing left to cancel.
+
+        Returns as ``_dispatch_next_create`` does: None when no row is due, 0.0 once a
+        row was handled, the seconds to wait when the rate limit has no slot yet."""
         request = self._claim(CLAIM_CANCEL_SQL)
         if request is None:
             return None
@@ -584,7 +608,7 @@ class CronofySchedulingRequest(models.Model):
             rate_key = f"company:{request.company_id.id}"
         wait = self.env["cronofy.rate.limiter"]._reserve(rate_key)
         if wait:
-            self._release(commit)
+            self._release()
             return wait
         try:
             client = connection._scheduler_client()
@@ -606,7 +630,7 @@ class CronofySchedulingRequest(models.Model):
                 error, action=self.env._("Cancelling the request at Cronofy")
             )
             values = {"attempts": attempts, "last_error": message}
-            if attempts >= MAX_ATTEMPTS:
+            if REQUEST_RETRY.gives_up(attempts):
                 values["cronofy_cancel_pending"] = False
                 request.applicant_id.message_post(
                     body=Markup("<p>{}</p>").format(
@@ -619,11 +643,283 @@ class CronofySchedulingRequest(models.Model):
                     subtype_xmlid="mail.mt_note",
                 )
             else:
-                values["next_attempt_at"] = fields.Datetime.now() + BACKOFF_BASE * (
-                    4 ** (attempts - 1)
-                )
+                values["next_attempt_at"] = fields.Datetime.now() + REQUEST_RETRY.delay(attempts)
             request.write(values)
         else:
             request.write({"cronofy_cancel_pending": False, "last_error": False})
-        self._commit_or_flush(commit)
-        return True
+        commit_unless_testing(self.env)
+        return 0.0
+
+    # ------------------------------------------------------------------
+    # The reconciler
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _reconcile_age(self):
+        hours = number_parameter(self.env, RECONCILE_AGE_PARAM, DEFAULT_RECONCILE_AGE_HOURS)
+        return timedelta(hours=hours)
+
+    @api.model
+    def _silent_poll_interval(self):
+        minutes = number_parameter(self.env, SILENT_POLL_PARAM, DEFAULT_SILENT_POLL_MINUTES)
+        return timedelta(minutes=max(minutes, 1))
+
+    @api.model
+    def _cron_reconcile_pending(self):
+        """Every few minutes: stale pending links (hourly each), and every open
+        request of a connection that hears nothing from Cronofy (every few minutes)."""
+        # The transaction's clock, as create_date: a request created in this very
+        # transaction is "0 hours old", not a fraction of a second in the future.
+        now = self.env.cr.now()
+        Request = self.sudo()
+        due = Request.search(
+            [
+                ("state", "=", "pending"),
+                ("cronofy_id", "!=", False),
+                ("create_date", "<=", now - self._reconcile_age()),
+                "|",
+                ("reconciled_at", "=", False),
+                ("reconciled_at", "<=", now - STALE_REQUERY_INTERVAL),
+            ],
+            order="reconciled_at asc nulls first, id",
+            limit=RECONCILE_BATCH_SIZE,
+        )
+        for connection in self.env["cronofy.connection"].sudo().search([]):
+            if connection._push_is_silent():
+                due |= Request.search(
+                    [
+                        ("company_id", "=", connection.company_id.id),
+                        ("state", "in", POLLED_STATES),
+                        ("cronofy_id", "!=", False),
+                        "|",
+                        ("reconciled_at", "=", False),
+                        ("reconciled_at", "<=", now - self._silent_poll_interval()),
+                    ],
+                    order="reconciled_at asc nulls first, id",
+                    limit=RECONCILE_BATCH_SIZE,
+                )
+        for company, requests in due.grouped("company_id").items():
+            connection = self.env["cronofy.connection"]._for_company(company)
+            try:
+                requests._reconcile_with_cronofy(connection, budgeted=True)
+            except (CronofyError, UserError) as error:
+                _logger.warning(
+                    "Cronofy reconciler: company %s: query failed: %s", company.id, error
+                )
+
+    def _reconcile_with_cronofy(self, connection, budgeted=False):
+        """Query these requests (one company) and queue what changed. Returns the
+        number of inbox rows queued. Raises CronofyError / UserError when Cronofy
+        cannot be asked. ``budgeted``: stop (quietly) when the rate limiter's budget
+        is spent; the rest is asked on the next run."""
+        queued = 0
+        silent = connection._push_is_silent()
+        for start in range(0, len(self), QUERY_CHUNK):
+            chunk = self[start : start + QUERY_CHUNK]
+            if budgeted and self.env["cronofy.rate.limiter"]._reserve(connection._rate_limit_key()):
+                break
+            with connection._scheduler_client() as client:
+                found = client.query_scheduling_requests(chunk.mapped("cronofy_id"))
+            chunk.write({"reconciled_at": fields.Datetime.now()})
+            queued += chunk._queue_cronofy_answers(connection, found)
+        if queued and silent:
+            connection._note_missed_push()
+        return queued
+
+    def _queue_cronofy_answers(self, connection, found):
+        """One reconciler inbox row per answer that shows a change."""
+        by_cronofy_id = {request.cronofy_id: request for request in self}
+        now = fields.Datetime.now()
+        # The answer describes the request as it is now, so any notification
+        # triggered earlier is older than this one and cannot undo it.
+        triggered_at = now.replace(tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        queued = 0
+        for scheduling_request in found:
+            request = by_cronofy_id.get(scheduling_request.scheduling_request_id)
+            if not request:
+                continue
+            notification_type = request._type_of_change(scheduling_request)
+            if not notification_type:
+                continue
+            payload = {
+                "notification": {"type": str(notification_type), "triggered_at": triggered_at},
+                "scheduling_request": thaw(scheduling_request.raw),
+            }
+            body = json.dumps(payload).encode()
+            stored = (
+                self.env["cronofy.notification"]
+                .sudo()
+                ._store(connection, body, payload, source="reconciler")
+            )
+            queued += bool(stored)
+        return queued
+
+    def _type_of_change(self, scheduling_request):
+        """The notification type Cronofy's answer amounts to for this request, or
+        None when it shows nothing new (or nothing Odoo can read: then an activity)."""
+        self.ensure_one()
+        reading = read_request_state(scheduling_request)
+        if reading.state is RequestState.BOOKED:
+            if self.state not in BOOKED_STATES:
+                return NotificationType.TIME_CHOSEN
+            if reading.start and _naive_utc(reading.start.time) != self.interview_start:
+                return NotificationType.RESCHEDULED
+            return None
+        if reading.state is RequestState.DECLINED and self.state != "declined":
+            return NotificationType.DECLINED
+        if reading.state is RequestState.CANCELLED and self.state != "cancelled":
+            return NotificationType.CANCELLED
+        if reading.state is RequestState.UNKNOWN:
+            self._ask_recruiter_to_check(reading.reason)
+        return None
+
+    def _ask_recruiter_to_check(self, reason):
+        """Cronofy said something Odoo cannot read: leave the interview as it is and
+        ask a person, once (an open activity with this summary is not repeated)."""
+        self.ensure_one()
+        applicant = self.applicant_id.sudo()
+        summary = self.env._("Check this scheduling request in Cronofy")
+        if applicant.activity_ids.filtered(lambda activity: activity.summary == summary):
+            return
+        _logger.warning("Cronofy request %s: %s", self.cronofy_id, reason)
+        applicant.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=summary,
+            note=Markup("<p>{}</p><p>{}</p>").format(
+                self.env._(
+                    "Cronofy's answer about scheduling request %(request)s could not be "
+                    "read, so Odoo changed nothing. Open it in Cronofy's dashboard and "
+                    "update the interview by hand if needed.",
+                    request=self.cronofy_id,
+                ),
+                reason,
+            ),
+            user_id=(self.user_id or applicant.user_id or self.env.ref("base.user_admin")).id,
+        )
+
+    def _ask_cronofy_about(self, notification_row, why):
+        """Apply what Cronofy says now about this request, in place of a notification
+        whose meaning Odoo cannot derive. Returns (inbox state, message)."""
+        self.ensure_one()
+        connection = notification_row.connection_id
+        if not connection:
+            return "skipped", self.env._(
+                "%(why)s No connection to ask Cronofy with any more.", why=why
+            )
+        if self.reconciled_at and self.reconciled_at > notification_row.received_at:
+            return "done", self.env._(
+                "%(why)s Cronofy was asked about this request after it arrived; its "
+                "answer has been applied.",
+                why=why,
+            )
+        if self.env["cronofy.rate.limiter"]._reserve(connection._rate_limit_key()):
+            raise RetryableProcessingError(
+                self.env._("%(why)s Cronofy's rate limit is reached; asking later.", why=why)
+            )
+        try:
+            queued = self._reconcile_with_cronofy(connection)
+        except (CronofyError, UserError) as error:
+            raise RetryableProcessingError(
+                self.env._("%(why)s Asking Cronofy failed: %(error)s", why=why, error=error)
+            ) from None
+        if queued:
+            return "done", self.env._(
+                "%(why)s Asked Cronofy: its answer is queued as a reconciler notification.",
+                why=why,
+            )
+        return "done", self.env._("%(why)s Asked Cronofy: nothing changed.", why=why)
+
+    # ------------------------------------------------------------------
+    # Unbooked links: the recruiter's follow-up and the candidate's reminder
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _follow_up_after(self):
+        """The delay before a follow-up, or None when follow-ups are off."""
+        days = number_parameter(self.env, FOLLOW_UP_PARAM, DEFAULT_FOLLOW_UP_DAYS)
+        return timedelta(days=days) if days else None
+
+    @api.model
+    def _cron_follow_up_unbooked(self):
+        delay = self._follow_up_after()
+        if delay is None:
+            return
+        unbooked = self.sudo().search(
+            [
+                ("state", "=", "pending"),
+                ("followed_up_at", "=", False),
+                ("create_date", "<=", fields.Datetime.now() - delay),
+            ],
+            order="create_date, id",
+            limit=FOLLOW_UP_BATCH_SIZE,
+        )
+        for request in unbooked:
+            request._schedule_follow_up()
+        if unbooked:
+            _logger.info("Scheduling follow-ups for %s unbooked links", len(unbooked))
+
+    def _schedule_follow_up(self):
+        self.ensure_one()
+        applicant = self.applicant_id
+        responsible = applicant.user_id or applicant.job_id.user_id or self.user_id
+        candidate = applicant.partner_name or applicant.display_name
+        days = (fields.Datetime.now() - self.create_date).days
+        applicant.activity_schedule(
+            FOLLOW_UP_ACTIVITY,
+            summary=self.env._("No interview time chosen yet"),
+            note=Markup("<p>{}</p>").format(
+                self.env._(
+                    "%(candidate)s received a scheduling link %(days)s days ago and has not "
+                    "chosen a time. Remind them, or send a new link.",
+                    candidate=candidate,
+                    days=days,
+                )
+            ),
+            user_id=(responsible or self.env.ref("base.user_admin")).id,
+        )
+        self.followed_up_at = fields.Datetime.now()
+
+    def _end_follow_ups(self):
+        """The link was answered (or ended): the recruiter's follow-up activity, if
+        any, has nothing left to ask. Called by _set_state on leaving "Link sent"."""
+        answered = self.filtered("followed_up_at")
+        if answered:
+            answered.applicant_id.activity_unlink([FOLLOW_UP_ACTIVITY])
+
+    @api.model
+    def _cron_remind_unbooked(self):
+        days = number_parameter(self.env, REMINDER_PARAM, 0)
+        template = self.env.ref(REMINDER_TEMPLATE, raise_if_not_found=False)
+        if not days or not template:
+            return 0
+        due = self.sudo().search(
+            [
+                ("state", "=", "pending"),
+                ("reminded_at", "=", False),
+                ("followed_up_at", "=", False),
+                ("candidate_url", "!=", False),
+                ("create_date", "<=", fields.Datetime.now() - timedelta(days=days)),
+            ],
+            order="create_date, id",
+            limit=REMINDER_BATCH_SIZE,
+        )
+        # Marked first: whatever happens to one mail, no candidate gets two.
+        due.write({"reminded_at": fields.Datetime.now()})
+        reminded = due.filtered(lambda request: request._should_remind())
+        for request in reminded:
+            author = request.applicant_id.user_id or request.user_id
+            request._post_link_mail(template, author_id=author.partner_id.id or None)
+        if reminded:
+            _logger.info("Scheduling reminders sent to %s candidates", len(reminded))
+        return len(reminded)
+
+    def _should_remind(self):
+        """The mail shows the applicant's current link: remind only about that one, to
+        a candidate with an email address on an applicant still in the process."""
+        self.ensure_one()
+        applicant = self.applicant_id
+        return bool(
+            applicant.active
+            and applicant.email_from
+            and applicant.cronofy_current_request_id == self
+        )
