@@ -198,9 +198,11 @@ class CronofySchedulingBooking(models.AbstractModel):
                 interview_stop=_naive_utc(end.time),
                 interview_tzid=start.tzid or False,
             )
-            values["event_id"] = request._upsert_interview(
+            # The interview points at the request (cronofy_request_id): that is the
+            # link, request.event_id only reads it back.
+            request._upsert_interview(
                 values["interview_start"], values["interview_stop"], details, described_before
-            ).id
+            )
         else:
             request._cancel_interview()
         request._set_state(target_state, values)

@@ -147,7 +147,16 @@ class CronofySchedulingRequest(models.Model):
         "Candidate's time zone", readonly=True, help="The zone the time was picked in."
     )
     candidate_note = fields.Text(readonly=True, help="What the candidate wrote when booking.")
-    event_id = fields.Many2one("calendar.event", "Interview", readonly=True, ondelete="set null")
+    # The interview's own cronofy_request_id is the one stored pointer (unique, so a
+    # request never gets two); event_id reads it back for forms and code.
+    event_ids = fields.One2many(
+        "calendar.event",
+        "cronofy_request_id",
+        "Interviews",
+        readonly=True,
+        context={"active_test": False},
+    )
+    event_id = fields.Many2one("calendar.event", "Interview", compute="_compute_event_id")
     # Notifications applied, in Cronofy's order
     last_notification_at = fields.Datetime(
         readonly=True,
@@ -199,6 +208,13 @@ class CronofySchedulingRequest(models.Model):
             raise UserError(self.env._("Unsupported search on open scheduling requests."))
         wants_open = (operator == "=") == bool(value)
         return [("state", "in" if wants_open else "not in", OPEN_STATES)]
+
+    @api.depends("event_ids")
+    def _compute_event_id(self):
+        # As a stored Many2one did: the interview whoever may read the request, also
+        # when it is archived (a cancelled booking) or private to its organizer.
+        for request in self:
+            request.event_id = request.sudo().event_ids[:1].id
 
     # ------------------------------------------------------------------
     # Correlation ids: signed, so a notification's correlation_id can be
