@@ -155,7 +155,12 @@ class CronofySchedulingQueue(models.AbstractModel):
     # Bookkeeping of the queue, not of the request's story.
     attempts = fields.Integer(readonly=True, copy=False)
     next_attempt_at = fields.Datetime("Next Attempt", readonly=True, copy=False)
-    last_error = fields.Text(readonly=True, copy=False)
+    last_error = fields.Text(
+        readonly=True,
+        copy=False,
+        help="The last attempt's error while Odoo is still retrying (a failed request "
+        "shows why in its failure reason instead).",
+    )
     dispatch_started_at = fields.Datetime(
         "Sending Since",
         readonly=True,
@@ -469,14 +474,15 @@ class CronofySchedulingQueue(models.AbstractModel):
         )
 
     def _automation_fail(self, reason, *, outcome_unknown=False):
-        """Give up: the reason goes on the request, the applicant's chatter and an
-        activity for the recruiter, who can fix the cause and use Retry."""
+        """Give up: the reason goes on the request (its failure reason; the last
+        transient error is cleared, it no longer applies), the applicant's chatter and
+        an activity for the recruiter, who can fix the cause and use Retry."""
         self.ensure_one()
         self._set_state(
             "failed",
             {
                 "failure_reason": reason,
-                "last_error": reason,
+                "last_error": False,
                 "dispatch_started_at": False,
                 "next_attempt_at": False,
                 "outcome_unknown": outcome_unknown,

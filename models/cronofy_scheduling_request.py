@@ -112,7 +112,9 @@ class CronofySchedulingRequest(models.Model):
         STATES, required=True, default="pending", index=True, tracking=True, readonly=True
     )
     is_open = fields.Boolean(compute="_compute_is_open", search="_search_is_open")
-    failure_reason = fields.Text(readonly=True)
+    failure_reason = fields.Text(
+        readonly=True, help="Why the request failed for good (state Failed)."
+    )
     correlation_id = fields.Char(
         required=True,
         copy=False,
