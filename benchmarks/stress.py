@@ -228,7 +228,7 @@ def wait_drained(timeout=DRAIN_TIMEOUT):
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         ((waiting,),) = sql(
-            "SELECT count(*) FROM cronofy_notification WHERE state IN ('received', 'processing')"
+            "SELECT count(*) FROM cronofy_notification WHERE state = 'received'"
             " OR (state = 'failed' AND next_attempt_at IS NOT NULL)"
         )
         if not waiting:
@@ -273,7 +273,8 @@ def verify(plan, expected, sender, problems):
     requests_ = {
         row[0]: row[1:]
         for row in sql(
-            "SELECT r.cronofy_id, r.state, r.interview_start, r.last_notification_at, r.event_id,"
+            "SELECT r.cronofy_id, r.state, r.interview_start, r.last_notification_at,"
+            " (SELECT min(e.id) FROM calendar_event e WHERE e.cronofy_request_id = r.id),"
             " (SELECT count(*) FROM calendar_event e WHERE e.cronofy_request_id = r.id),"
             " (SELECT bool_and(e.active) FROM calendar_event e WHERE e.cronofy_request_id = r.id),"
             " (SELECT min(e.start) FROM calendar_event e WHERE e.cronofy_request_id = r.id)"

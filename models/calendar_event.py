@@ -14,8 +14,10 @@ class CalendarEvent(models.Model):
         help="The candidate booked this interview through this Cronofy request.",
     )
 
-    # One interview per request, enforced by PostgreSQL: concurrent or repeated
-    # processing of the same booking can never create a second event.
+    # The only stored link between a request and its interview (the request's
+    # event_id is computed from it). One interview per request, enforced by
+    # PostgreSQL: concurrent or repeated processing of the same booking can never
+    # create a second event.
     _sql_constraints = [
         (
             "cronofy_request_unique",

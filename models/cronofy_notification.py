@@ -7,13 +7,19 @@ savepoint, so a crash or a bug loses nothing: the row stays, with its error, and
 can be replayed. Duplicate deliveries to one connection collapse onto one row
 (unique dedupe key per connection: a body another company's URL and secret
 received is that company's row, and never hides ours).
+
+A notification body holds the candidate's name and email. The inbox keeps it while it
+serves (auditing a booking, replaying a failure) and then forgets it: Odoo's daily
+autovacuum deletes handled notifications older than the retention period. Rows still
+waiting to be processed are never deleted. A very late duplicate of a deleted row would
+be stored and processed again, which the processing tolerates (it skips anything older
+than what the request already shows).
 """
 
 import dataclasses
 import hashlib
 import json
 import logging
-import threading
 from datetime import UTC, timedelta
 
 from odoo import api, fields, models
@@ -28,12 +34,13 @@ from ..cronofy_protocol import (
 )
 from ..cronofy_protocol.notifications import decode_json_body
 from .access import RECRUITMENT_MANAGER, SYSTEM, check_groups
+from .config_parameters import number_parameter
+from .queue_policy import NOTIFICATION_RETRY, commit_unless_testing
 
 _logger = logging.getLogger(__name__)
 
 NOTIFICATION_STATES = [
     ("received", "Received"),
-    ("processing", "Processing"),
     ("done", "Done"),
     ("skipped", "Skipped"),
     ("orphan", "Orphan"),
@@ -45,15 +52,19 @@ SOURCES = [("webhook", "Push notification"), ("reconciler", "Reconciler query")]
 KEPT_HEADERS = ("Content-Type", "Content-Length", "User-Agent", "Cronofy-HMAC-SHA256")
 BATCH_SIZE = 50
 MAX_BATCHES_PER_RUN = 20
-# Automatic retries of a processing failure (Cronofy unreachable, time still
-# unknown, a bug): back-off doubles from 1 minute; after the last one the row
-# stays failed until an admin replays it.
-MAX_AUTOMATIC_ATTEMPTS = 5
-RETRY_BASE_DELAY = timedelta(minutes=1)
+# Automatic retries of a processing failure follow queue_policy.NOTIFICATION_RETRY;
+# after the last one the row stays failed until an admin replays it.
 # A notification claiming to come from further in the future than this is dated
 # when it arrived instead: otherwise one body dated 2099 would make every genuine
 # later notification of its request look older, and be skipped.
 MAX_CLOCK_SKEW = timedelta(minutes=5)
+
+RETENTION_PARAM = "hr_recruitment_cronofy.notification_retention_days"
+DEFAULT_RETENTION_DAYS = 90
+# One autovacuum run deletes at most this many rows; the rest go on the next days.
+GC_BATCH_SIZE = 10000
+# Rows the processing cron has still to handle: never deleted, however old.
+UNHANDLED_STATES = ("received",)
 
 
 def storable_text(text):
@@ -282,7 +293,7 @@ class CronofyNotification(models.Model):
                 notification._process_claimed()
             # (Processing may queue new rows, e.g. Cronofy's answer to a question:
             # the next claim takes them in this same run.)
-            self._commit_batch()
+            commit_unless_testing(self.env)
         # More is waiting: run again soon rather than hold the cron worker.
         self._trigger_processing()
 
@@ -301,13 +312,6 @@ class CronofyNotification(models.Model):
             [limit],
         )
         return [row[0] for row in self.env.cr.fetchall()]
-
-    def _commit_batch(self):
-        # Crons commit per batch so that finished work survives a later crash and
-        # row locks are released; tests run inside one transaction and cannot.
-        testing = getattr(threading.current_thread(), "testing", False)
-        if not testing and not self.env.registry.in_test_mode():
-            self.env.cr.commit()  # pylint: disable=invalid-commit
 
     def _process_claimed(self):
         """Process one claimed row and record the outcome; never raises."""
@@ -339,8 +343,8 @@ class CronofyNotification(models.Model):
     def _record_failure(self, attempts, message):
         message = storable_text(message)
         retry_at = False
-        if attempts < MAX_AUTOMATIC_ATTEMPTS:
-            retry_at = fields.Datetime.now() + RETRY_BASE_DELAY * (2 ** (attempts - 1))
+        if not NOTIFICATION_RETRY.gives_up(attempts):
+            retry_at = fields.Datetime.now() + NOTIFICATION_RETRY.delay(attempts)
         self.write(
             {
                 "state": "failed",
@@ -426,6 +430,31 @@ class CronofyNotification(models.Model):
             return state, message, request
         state, message = request._apply_cronofy_notification(notification, self.connection_id)
         return state, message, request
+
+    # ------------------------------------------------------------------
+    # Retention
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _retention_days(self):
+        """Days to keep handled notifications; 0 keeps them for ever."""
+        return number_parameter(self.env, RETENTION_PARAM, DEFAULT_RETENTION_DAYS)
+
+    @api.autovacuum
+    def _gc_old_notifications(self):
+        days = self._retention_days()
+        if not days:
+            return
+        cutoff = fields.Datetime.now() - timedelta(days=days)
+        old = self.sudo().search(
+            [("state", "not in", UNHANDLED_STATES), ("received_at", "<", cutoff)],
+            order="received_at",
+            limit=GC_BATCH_SIZE,
+        )
+        if old:
+            count = len(old)
+            old.unlink()
+            _logger.info("Deleted %s Cronofy notifications older than %s days", count, days)
 
     # ------------------------------------------------------------------
     # Admin actions

@@ -85,16 +85,3 @@ class CronofyRateLimiter(models.Model):
                 [limiter_id, now - longest],
             )
         return 0.0
-
-
-class CronofyRateLimiterCall(models.Model):
-    _name = "cronofy.rate.limiter.call"
-    _description = "Cronofy API Call (rate window)"
-    _log_access = False
-
-    limiter_id = fields.Many2one(
-        "cronofy.rate.limiter", required=True, ondelete="cascade", index=True
-    )
-    sent_at = fields.Float(
-        required=True, help="Seconds since the epoch, from the database clock.", index=True
-    )

@@ -3,7 +3,7 @@ reminder goes away when the candidate answers."""
 
 from odoo.tests import tagged
 
-from ..models.cronofy_scheduling_request_follow_up import FOLLOW_UP_ACTIVITY, FOLLOW_UP_PARAM
+from ..models.cronofy_scheduling_queue import FOLLOW_UP_ACTIVITY, FOLLOW_UP_PARAM
 from .webhook_common import CronofyWebhookCase
 
 

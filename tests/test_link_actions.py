@@ -5,8 +5,7 @@ mails the candidate once about a link left unbooked, before the recruiter's foll
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from ..models.cronofy_scheduling_request_follow_up import FOLLOW_UP_PARAM
-from ..models.cronofy_scheduling_request_reminder import REMINDER_PARAM
+from ..models.cronofy_scheduling_queue import FOLLOW_UP_PARAM, REMINDER_PARAM
 from .webhook_common import CronofyWebhookCase
 
 CANCEL_ROUTE = "scheduling_requests.cancel"

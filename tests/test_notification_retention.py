@@ -6,7 +6,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import tagged
 
-from ..models.cronofy_notification_retention import DEFAULT_RETENTION_DAYS, RETENTION_PARAM
+from ..models.cronofy_notification import DEFAULT_RETENTION_DAYS, RETENTION_PARAM
 from .webhook_common import CronofyWebhookCase
 
 

@@ -16,7 +16,7 @@ from odoo.tools import mute_logger
 
 from .common import CronofyCase
 
-REQUEST_MODEL = "odoo.addons.hr_recruitment_cronofy.models.cronofy_scheduling_request_automation"
+REQUEST_MODEL = "odoo.addons.hr_recruitment_cronofy.models.cronofy_scheduling_queue"
 CREATE_ROUTE = "scheduling_requests.create"
 CANCEL_ROUTE = "scheduling_requests.cancel"
 

@@ -1,5 +1,6 @@
-"""A scheduling request's interview: Cronofy notifications applied to the request
-and to one ``calendar.event`` on the applicant.
+"""A scheduling request's booking, inherited by ``cronofy.scheduling.request``: Cronofy
+notifications applied to the request and to one ``calendar.event`` on the applicant (the
+interview), and the stage moves a booking asks for.
 
 Rules that make delivery order and duplicates irrelevant:
 
@@ -10,6 +11,13 @@ Rules that make delivery order and duplicates irrelevant:
   concurrent workers apply one at a time and see each other's result;
 - the interview is found through ``calendar.event.cronofy_request_id`` (unique),
   so a request can never get a second interview.
+
+Stage moves, set per scheduling template: "when the candidate chooses a time, move the
+applicant to stage X" and "when the interview is declined or cancelled, move it back out
+to stage Y". The way back applies only to an applicant still in X, so a recruiter's own
+move since the booking is never undone. The moves never send another link (even into a
+stage with a scheduling template) and skip refused or archived applicants and stages of
+another job.
 """
 
 import logging
@@ -22,9 +30,9 @@ from odoo import api, fields, models
 from odoo.tools import html2plaintext
 
 from ..cronofy_protocol import CronofyError, NotificationType
+from .applicant_context import NO_AUTOMATION_KEY
 from .cronofy_notification import RetryableProcessingError
-from .cronofy_scheduling_request import ALLOWED_TRANSITIONS, BOOKED_STATES
-from .interview_time_format import format_interview_time, valid_zone
+from .scheduling_states import ALLOWED_TRANSITIONS, BOOKED_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -42,6 +50,8 @@ TYPE_RANK = {
     NotificationType.DECLINED: 3,
     NotificationType.CANCELLED: 4,
 }
+# States that undo a booking: the applicant may move back out of the booked stage.
+UNBOOKED_STATES = ("declined", "cancelled")
 
 
 def _naive_utc(moment_time):
@@ -58,18 +68,9 @@ def _is_plain_https_url(url):
         return False
 
 
-class CronofySchedulingRequest(models.Model):
-    _inherit = "cronofy.scheduling.request"
-
-    last_notification_type = fields.Char(readonly=True)
-    interview_tzid = fields.Char(
-        "Candidate's time zone", readonly=True, help="The zone the time was picked in."
-    )
-    candidate_note = fields.Text(readonly=True, help="What the candidate wrote when booking.")
-    reconciled_at = fields.Datetime(
-        readonly=True, help="When the reconciler last asked Cronofy about this request."
-    )
-    notification_ids = fields.One2many("cronofy.notification", "scheduling_request_id")
+class CronofySchedulingBooking(models.AbstractModel):
+    _name = "cronofy.scheduling.booking"
+    _description = "Cronofy Scheduling Request Booking"
 
     # ------------------------------------------------------------------
     # Finding the request a notification is about
@@ -198,9 +199,11 @@ class CronofySchedulingRequest(models.Model):
                 interview_stop=_naive_utc(end.time),
                 interview_tzid=start.tzid or False,
             )
-            values["event_id"] = request._upsert_interview(
+            # The interview points at the request (cronofy_request_id): that is the
+            # link, request.event_id only reads it back.
+            request._upsert_interview(
                 values["interview_start"], values["interview_stop"], details, described_before
-            ).id
+            )
         else:
             request._cancel_interview()
         request._set_state(target_state, values)
@@ -368,18 +371,29 @@ class CronofySchedulingRequest(models.Model):
             events.with_context(no_mail_to_attendees=True).write({"active": False})
 
     # ------------------------------------------------------------------
-    # Chatter: the candidate's own time zone and words
+    # Stage moves that follow a booking
     # ------------------------------------------------------------------
 
-    def _state_message(self):
-        message = super()._state_message()
-        zone = valid_zone(self.interview_tzid)
-        if self.state in BOOKED_STATES and self.interview_start and zone:
-            if zone != self._display_zone():
-                message += " " + self.env._(
-                    "Candidate's time: %s.",
-                    format_interview_time(self.env, self.interview_start, zone),
-                )
-        if self.state in BOOKED_STATES + ("declined",) and self.candidate_note:
-            message += " " + self.env._("Candidate's note: %s", self.candidate_note)
-        return message
+    def _move_applicants_for_state(self, new_state, previous_states):
+        """Called by _set_state (``previous_states``: {request id: state before}): the
+        stage moves ``new_state`` asks for. Only the first booking moves the applicant
+        in; a reschedule leaves it where the recruiter may have moved it since."""
+        moves = {}
+        for request in self.filtered("template_id"):
+            template = request.template_id.sudo()
+            applicant = request.applicant_id.sudo()
+            if new_state in BOOKED_STATES:
+                if previous_states.get(request.id) in BOOKED_STATES:
+                    continue
+                stage = template.booked_stage_id
+            elif new_state in UNBOOKED_STATES and applicant.stage_id == template.booked_stage_id:
+                stage = template.unbooked_stage_id
+            else:
+                continue
+            job = applicant.job_id
+            fits_job = not stage.job_ids or job in stage.job_ids
+            if stage and fits_job and applicant.active and applicant.stage_id != stage:
+                moves.setdefault(stage, applicant.browse())
+                moves[stage] |= applicant
+        for stage, applicants in moves.items():
+            applicants.with_context(**{NO_AUTOMATION_KEY: True}).write({"stage_id": stage.id})

@@ -1,0 +1,44 @@
+"""The lifecycle of a scheduling request: its states and which may follow which.
+
+Plain Python beside the record (``cronofy_scheduling_request``, whose ``_set_state``
+enforces it) because the AbstractModels the record inherits need it too, and Odoo must
+have those defined before the record: they cannot import the record's module.
+"""
+
+# What each state means:
+#
+# queued       Odoo has decided to send a link; the Scheduler API call has not
+#              happened yet (automation runs it after the user's commit).
+# pending      Cronofy created the request; the candidate has the link.
+# time_chosen  The candidate picked a time; an interview exists.
+# rescheduled  The candidate (or host) moved the time; the interview moved.
+# declined     The candidate declined; the interview, if any, is cancelled.
+# cancelled    The recruiter or Odoo cancelled the request.
+# expired      Nobody picked a time before the reconciler gave up on it.
+# failed       Creating it at Cronofy failed for good (the reason is kept).
+STATES = [
+    ("queued", "Queued"),
+    ("pending", "Link sent"),
+    ("time_chosen", "Time chosen"),
+    ("rescheduled", "Rescheduled"),
+    ("declined", "Declined"),
+    ("cancelled", "Cancelled"),
+    ("expired", "Expired"),
+    ("failed", "Failed"),
+]
+OPEN_STATES = ("queued", "pending", "time_chosen", "rescheduled")
+BOOKED_STATES = ("time_chosen", "rescheduled")
+
+# Which state may follow which. Notification-driven moves are permissive on
+# purpose: a candidate may use a declined or expired link again [U], and
+# ordering between notifications is decided by their triggered_at, not here.
+ALLOWED_TRANSITIONS = {
+    "queued": {"pending", "failed", "cancelled"},
+    "pending": {"time_chosen", "rescheduled", "declined", "cancelled", "expired"},
+    "time_chosen": {"time_chosen", "rescheduled", "declined", "cancelled"},
+    "rescheduled": {"time_chosen", "rescheduled", "declined", "cancelled"},
+    "declined": {"time_chosen", "rescheduled", "cancelled"},
+    "expired": {"time_chosen", "rescheduled", "declined", "cancelled"},
+    "failed": {"queued", "cancelled"},
+    "cancelled": set(),
+}
