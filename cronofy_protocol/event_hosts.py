@@ -31,7 +31,7 @@ class EventHost:
 
     @property
     def label(self) -> str:
-        """"Name <email>", or whichever of name, email and account id is known."""
+        """ "Name <email>", or whichever of name, email and account id is known."""
         if self.display_name and self.email:
             return f"{self.display_name} <{self.email}>"
         return self.display_name or self.email or self.sub or ""
@@ -62,13 +62,14 @@ def event_hosts(event_extra: Mapping) -> tuple[EventHost, ...]:
 
 
 def _people(participants):
-    if not isinstance(participants, list):
+    # Parsed events are frozen (lists become tuples); raw JSON has lists.
+    if not isinstance(participants, list | tuple):
         return
     for entry in participants[: MAX_HOSTS * 5]:
         if not isinstance(entry, Mapping):
             continue
         members = entry.get("members")
-        if isinstance(members, list):
+        if isinstance(members, list | tuple):
             yield from (m for m in members[: MAX_HOSTS * 5] if isinstance(m, Mapping))
         else:
             yield entry

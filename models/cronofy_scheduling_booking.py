@@ -29,7 +29,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import html2plaintext
 
-from ..cronofy_protocol import CronofyError, NotificationType
+from ..cronofy_protocol import CronofyError, NotificationType, event_hosts
 from .applicant_context import NO_AUTOMATION_KEY
 from .cronofy_notification import RetryableProcessingError
 from .scheduling_states import ALLOWED_TRANSITIONS, BOOKED_STATES
@@ -193,7 +193,9 @@ class CronofySchedulingBooking(models.AbstractModel):
         # stored first, so that the interview shows them from its first version.
         described_before = request._interview_description()
         request.write(request._link_values(notification.scheduling_request, connection))
+        host_users = self.env["res.users"]
         if start:
+            host_users = request._note_interview_hosts(details)
             values.update(
                 interview_start=_naive_utc(start.time),
                 interview_stop=_naive_utc(end.time),
@@ -202,7 +204,11 @@ class CronofySchedulingBooking(models.AbstractModel):
             # The interview points at the request (cronofy_request_id): that is the
             # link, request.event_id only reads it back.
             request._upsert_interview(
-                values["interview_start"], values["interview_stop"], details, described_before
+                values["interview_start"],
+                values["interview_stop"],
+                details,
+                described_before,
+                host_users=host_users,
             )
         else:
             request._cancel_interview()
@@ -252,6 +258,29 @@ class CronofySchedulingBooking(models.AbstractModel):
     # The interview (calendar.event)
     # ------------------------------------------------------------------
 
+    def _note_interview_hosts(self, details):
+        """The Odoo users among the hosts Cronofy named for the booking; the others,
+        or the fact that it named none ([U] undocumented), go to
+        ``interview_hosts_note`` and from there into the interview's description."""
+        hosts = event_hosts(details.extra) if details else ()
+        users = self.env["res.users"]._for_cronofy_hosts(hosts)
+        if not hosts:
+            note = self.env._(
+                "Cronofy did not say which host takes this interview: add the "
+                "interviewer as an attendee if they are not listed."
+            )
+        elif unmapped := [host.label for host in hosts if host not in users]:
+            note = self.env._(
+                "Hosts Cronofy named who are not Odoo users (or whose account is not "
+                "set on a user): %s",
+                ", ".join(unmapped),
+            )
+        else:
+            note = False
+        self.interview_hosts_note = note
+        # In Cronofy's order: the first host named is the organizer.
+        return self.env["res.users"].union(*(users[host] for host in hosts if host in users))
+
     def _interview_partners(self):
         applicant = self.applicant_id
         if not applicant.partner_id and applicant.partner_name:
@@ -263,12 +292,29 @@ class CronofySchedulingBooking(models.AbstractModel):
                     "email": applicant.email_from,
                 }
             )
+        self._name_candidate_partner()
         return (
             applicant.partner_id
             | applicant.user_id.partner_id
             | applicant.interviewer_ids.partner_id
             | self.user_id.partner_id
         )
+
+    def _name_candidate_partner(self):
+        """Odoo's hr.candidate creates the contact from the email address alone
+        (res.partner.find_or_create), so it is named after the address: the interview
+        would list the candidate as "ada@example.com". Such a contact, and only such a
+        one (not a user, not renamed by anyone), takes the applicant's name."""
+        applicant = self.applicant_id
+        partner = applicant.partner_id.sudo()
+        if not (partner and applicant.partner_name) or partner.user_ids or partner.is_company:
+            return
+        named_after_email = (partner.name or "").strip().lower() in {
+            (partner.email or "").strip().lower(),
+            partner.email_normalized or "",
+        }
+        if named_after_email and partner.name != applicant.partner_name:
+            partner.name = applicant.partner_name
 
     def _interview_description(self):
         links = [
@@ -283,7 +329,10 @@ class CronofySchedulingBooking(models.AbstractModel):
             if url
         )
         intro = self.env._("Booked by the candidate through Cronofy.")
-        return Markup("<p>{}</p><ul>{}</ul>").format(intro, items)
+        description = Markup("<p>{}</p><ul>{}</ul>").format(intro, items)
+        if self.interview_hosts_note:
+            description += Markup("<p>{}</p>").format(self.interview_hosts_note)
+        return description
 
     @staticmethod
     def _conference_url(details):
@@ -311,11 +360,12 @@ class CronofySchedulingBooking(models.AbstractModel):
             return description
         return False
 
-    def _upsert_interview(self, start, stop, details, described_before=None):
+    def _upsert_interview(self, start, stop, details, described_before=None, host_users=None):
         """Create the interview, or move (and restore) the one this request has. An
         existing interview whose description is still the one Odoo wrote (as text:
         ``described_before``) gets the request's current links; one a person edited
-        is left as it is."""
+        is left as it is. ``host_users``, the Odoo users among Cronofy's hosts, are
+        attendees and the first one the organizer, so it is in their calendar."""
         self.ensure_one()
         # Cronofy has already sent the invitations: Odoo must not mail attendees.
         Event = (
@@ -328,10 +378,19 @@ class CronofySchedulingBooking(models.AbstractModel):
         video_url = self._conference_url(details)
         if video_url:
             values["videocall_location"] = video_url
-        location = self._location(details)
+        # Cronofy's own location first; else the template's note, which Cronofy may not
+        # have applied (audit U8) but the candidate was told in the invitation.
+        location = self._location(details) or self.location_note
         if location:
             values["location"] = location
+        host_users = host_users or self.env["res.users"]
+        if host_users:
+            values["user_id"] = host_users[0].id
         if event:
+            if host_users:
+                values["partner_ids"] = [
+                    fields.Command.link(partner.id) for partner in host_users.partner_id
+                ]
             if not event.active:
                 values["active"] = True
             described_now = self._interview_description()
@@ -350,8 +409,10 @@ class CronofySchedulingBooking(models.AbstractModel):
             applicant_id=applicant.id,
             res_model_id=self.env["ir.model"]._get_id("hr.applicant"),
             res_id=applicant.id,
-            user_id=(applicant.user_id or self.user_id).id,
-            partner_ids=[fields.Command.set(self._interview_partners().ids)],
+            user_id=values.get("user_id") or (applicant.user_id or self.user_id).id,
+            partner_ids=[
+                fields.Command.set((self._interview_partners() | host_users.partner_id).ids)
+            ],
             description=self._interview_description(),
             cronofy_request_id=self.id,
         )

@@ -148,6 +148,13 @@ class CronofySchedulingRequest(models.Model):
         "Candidate's time zone", readonly=True, help="The zone the time was picked in."
     )
     candidate_note = fields.Text(readonly=True, help="What the candidate wrote when booking.")
+    interview_hosts_note = fields.Text(
+        "Hosts",
+        readonly=True,
+        copy=False,
+        help="The hosts Cronofy named for the booked interview that are not Odoo users, "
+        "or that Cronofy named none; Odoo users it named are the interview's attendees.",
+    )
     # The interview's own cronofy_request_id is the one stored pointer (unique, so a
     # request never gets two); event_id reads it back for forms and code.
     event_ids = fields.One2many(

@@ -45,20 +45,6 @@ class ResUsers(models.Model):
                     )
                 )
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        return super().create([self._with_stripped_cronofy_account(vals) for vals in vals_list])
-
-    def write(self, vals):
-        return super().write(self._with_stripped_cronofy_account(vals))
-
-    @api.model
-    def _with_stripped_cronofy_account(self, vals):
-        # A pasted id often carries spaces; an empty one means "match by email".
-        if "cronofy_account_sub" in vals:
-            vals = dict(vals, cronofy_account_sub=(vals["cronofy_account_sub"] or "").strip() or False)
-        return vals
-
     @api.model
     def _for_cronofy_hosts(self, hosts):
         """{host: user} for the hosts (objects with ``sub`` and ``email``) that are
@@ -69,7 +55,9 @@ class ResUsers(models.Model):
         emails = {host.email for host in hosts if host.email}
         by_sub, by_email = {}, {}
         if subs:
-            for user in Users.search([("cronofy_account_sub", "in", list(subs)), ("share", "=", False)]):
+            for user in Users.search(
+                [("cronofy_account_sub", "in", list(subs)), ("share", "=", False)]
+            ):
                 by_sub[user.cronofy_account_sub] = user
         if emails:
             candidates = Users.search(

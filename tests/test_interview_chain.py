@@ -5,7 +5,8 @@ cron applies them."""
 import json
 from datetime import UTC, datetime
 
-from odoo.tests import tagged
+from odoo.exceptions import ValidationError
+from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .webhook_common import CronofyWebhookCase
@@ -321,6 +322,82 @@ class TestInterviewChain(CronofyWebhookCase):
         self.assertEqual(
             self._interviews(request).videocall_location, "https://meet.example.com/abc"
         )
+
+    def _book_naming_hosts(self):
+        """A booking through the simulator with Cronofy naming the host (Guess 28):
+        the demo template's host is Alex Recruiter <alex@demo.example>, acc_demo_alex."""
+        self.sim.configure(event_hosts="participants")
+        self.addCleanup(self.sim.configure, event_hosts="none")
+        request = self._send_link()
+        self._choose(request)
+        self._process()
+        return request, self._interviews(request)
+
+    def test_hosts_cronofy_names_become_attendees_and_organizer(self):
+        alex = new_test_user(
+            self.env, login="hrc_host_alex", email="Alex@Demo.Example", groups="base.group_user"
+        )
+        request, interview = self._book_naming_hosts()
+        self.assertEqual(request.state, "time_chosen")
+        self.assertEqual(interview.user_id, alex, "the host organizes the interview")
+        self.assertIn(alex.partner_id, interview.partner_ids)
+        self.assertIn(self.recruiter.partner_id, interview.partner_ids)
+        # In the host's own calendar, as Odoo's calendar view searches it.
+        mine = (
+            self.env["calendar.event"]
+            .with_user(alex)
+            .search([("partner_ids", "in", alex.partner_id.ids)])
+        )
+        self.assertIn(interview, mine)
+        self.assertFalse(request.interview_hosts_note)
+        # The candidate's contact, made by Odoo from the address alone, is named.
+        candidate = self.applicant.partner_id
+        self.assertIn(candidate, interview.partner_ids)
+        self.assertEqual(candidate.name, "Ada <b>Lovelace</b>")
+
+    def test_a_host_is_found_by_cronofy_account_and_unknown_hosts_are_listed(self):
+        # Another address at Odoo: only the account id links them.
+        sam = new_test_user(
+            self.env,
+            login="hrc_host_other",
+            email="alex.r@company.example",
+            groups="base.group_user",
+        )
+        sam.sudo().cronofy_account_sub = "acc_demo_alex"
+        request, interview = self._book_naming_hosts()
+        self.assertEqual(interview.user_id, sam)
+        self.assertIn(sam.partner_id, interview.partner_ids)
+        # Without that link the host is named in the interview, not lost.
+        sam.sudo().cronofy_account_sub = False
+        request.invalidate_recordset()
+        self.sim.reschedule(request.cronofy_id)
+        self._deliver()
+        self._process()
+        self.assertEqual(request.state, "rescheduled")
+        self.assertIn("Alex Recruiter <alex@demo.example>", request.interview_hosts_note)
+        self.assertIn("Alex Recruiter &lt;alex@demo.example&gt;", interview.description)
+
+    def test_when_cronofy_names_no_host_the_interview_says_so(self):
+        request = self._send_link()
+        self._choose(request)
+        self._process()
+        interview = self._interviews(request)
+        self.assertEqual(interview.user_id, self.recruiter)
+        self.assertIn("Cronofy did not say which host", interview.description)
+
+    def test_a_bad_cronofy_account_id_is_refused(self):
+        user = new_test_user(self.env, login="hrc_host_bad", groups="base.group_user")
+        with self.assertRaises(ValidationError):
+            user.sudo().cronofy_account_sub = "acc_1; DROP TABLE"
+
+    def test_the_template_location_note_is_the_interview_location_when_cronofy_gives_none(self):
+        request = self._send_link()
+        # As if Cronofy had not applied the note sent at creation (audit U8).
+        request.location_note = "Room 4, second floor"
+        self.env.flush_all()  # before the simulator's webhook reaches the test server
+        self._choose(request)
+        self._process()
+        self.assertEqual(self._interviews(request).location, "Room 4, second floor")
 
     def test_the_reconciler_repairs_a_lost_notification_without_applying_it_twice(self):
         request = self._send_link()

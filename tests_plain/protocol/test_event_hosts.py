@@ -1,6 +1,7 @@
 """event_hosts: the hosts Cronofy may name on a booked request's event ([U] shapes)."""
 
 from cronofy_protocol.event_hosts import MAX_HOSTS, EventHost, event_hosts
+from cronofy_protocol.notifications import freeze
 
 
 def test_participants_with_account_email_and_name():
@@ -50,6 +51,11 @@ def test_hostile_values_are_dropped_or_cleaned():
     assert hosts[0] == EventHost(None, "x@y.co", ("Eve <script>" + "e" * 500)[:128])
     assert len(hosts) == MAX_HOSTS
     assert all(host.sub is None or " " not in host.sub for host in hosts)
+
+
+def test_a_parsed_frozen_event_is_read_like_raw_json():
+    extra = freeze({"participants": [{"members": [{"sub": "acc_1", "email": "a@b.co"}]}]})
+    assert event_hosts(extra) == (EventHost("acc_1", "a@b.co", None),)
 
 
 def test_label_says_what_is_known():

@@ -16,7 +16,9 @@ def test_a_booked_request_names_no_host_by_default(sim, demo, http):
     assert sim.admin.config()["event_hosts"] == "none"
     created = create_from_template(http, sim, demo["client_secret"])
     sim.admin.choose(created["scheduling_request_id"])
-    event = query_request(http, sim, demo["client_secret"], created["scheduling_request_id"])["event"]
+    event = query_request(http, sim, demo["client_secret"], created["scheduling_request_id"])[
+        "event"
+    ]
     assert "start" in event
     assert "participants" not in event
 
