@@ -8,7 +8,7 @@ from psycopg2 import IntegrityError
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.hr_recruitment_cronofy.cronofy_protocol import decode_embed_token
@@ -358,46 +358,3 @@ class TestTestConnection(CronofyCase):
         self.assertAlmostEqual(
             self.connection.token_expires_at, expected, delta=timedelta(seconds=60)
         )
-
-
-ADDON_MODULE_PREFIX = "odoo.addons.hr_recruitment_cronofy."
-
-
-@tagged("post_install", "-at_install")
-class TestConnectionLayout(TransactionCase):
-    """The connection is one record plus AbstractModels it inherits, one per job,
-    and no method of the addon overrides another of the addon (issue 20): a name
-    is defined by one class of the addon only, so no super() chain depends on the
-    import order of models/__init__.py."""
-
-    def _addon_definitions(self, model_name):
-        defined = {}
-        for cls in type(self.env[model_name]).__mro__:
-            if cls.__module__.startswith(ADDON_MODULE_PREFIX):
-                for name, value in vars(cls).items():
-                    if callable(value) or isinstance(value, staticmethod | classmethod):
-                        defined.setdefault(name, []).append(cls.__module__)
-        return defined
-
-    def test_no_method_of_the_addon_is_defined_twice(self):
-        for model_name in ("cronofy.connection", "res.config.settings"):
-            with self.subTest(model=model_name):
-                twice = {
-                    name: modules
-                    for name, modules in self._addon_definitions(model_name).items()
-                    if len(modules) > 1
-                }
-                self.assertEqual(twice, {})
-
-    def test_each_job_is_an_abstract_model_of_its_own(self):
-        Connection = self.env["cronofy.connection"]
-        for job in (
-            "cronofy.connection.status",
-            "cronofy.connection.oauth",
-            "cronofy.connection.checks",
-            "cronofy.connection.push",
-        ):
-            with self.subTest(job=job):
-                self.assertTrue(self.env[job]._abstract)
-                self.assertIn(job, Connection._inherit)
-        self.assertFalse(Connection._abstract)
