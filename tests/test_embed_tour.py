@@ -6,8 +6,19 @@ from .common import CronofyHttpCase
 from .embed_common import EmbedFixtures
 
 
+class MailedLinkAssertions:
+    def assert_mailed_with_the_real_link(self, request):
+        (mail,) = (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("model", "=", "hr.applicant"), ("res_id", "=", self.applicant.id)])
+        )
+        self.assertIn(request.candidate_url.replace("&", "&amp;"), mail.body_html)
+        self.assertNotIn("scheduling-link.invalid", mail.body_html)
+
+
 @tagged("post_install", "-at_install")
-class TestEmbedTour(EmbedFixtures, CronofyHttpCase):
+class TestEmbedTour(MailedLinkAssertions, EmbedFixtures, CronofyHttpCase):
     def test_recruiter_sends_a_link_created_in_the_embedded_scheduler(self):
         # The stage's scheduling template titles the interview: its rendered title must
         # reach Cronofy through the browser's embed, as plain text.
@@ -37,13 +48,7 @@ class TestEmbedTour(EmbedFixtures, CronofyHttpCase):
         self.assertEqual(
             sim_request["summary"], "Embed tour: Ada <b>Lovelace</b> / Embedded Test Engineer"
         )
-        (mail,) = (
-            self.env["mail.mail"]
-            .sudo()
-            .search([("model", "=", "hr.applicant"), ("res_id", "=", self.applicant.id)])
-        )
-        self.assertIn(request.candidate_url.replace("&", "&amp;"), mail.body_html)
-        self.assertNotIn("scheduling-link.invalid", mail.body_html)
+        self.assert_mailed_with_the_real_link(request)
 
     def test_cancelling_the_embedded_scheduler_sends_nothing(self):
         messages_before = self.applicant.message_ids
@@ -63,7 +68,7 @@ class TestEmbedTour(EmbedFixtures, CronofyHttpCase):
 
 
 @tagged("post_install", "-at_install")
-class TestComposerSchedulerTour(EmbedFixtures, CronofyHttpCase):
+class TestComposerSchedulerTour(MailedLinkAssertions, EmbedFixtures, CronofyHttpCase):
     """Its own class, so its own simulator: the tours above count the requests in theirs."""
 
     def test_recruiter_creates_the_link_from_the_composer_in_one_click(self):
@@ -78,10 +83,4 @@ class TestComposerSchedulerTour(EmbedFixtures, CronofyHttpCase):
         self.assertEqual(request.state, "pending")
         (sim_request,) = self.sim.scheduling_requests()
         self.assertEqual(request.cronofy_id, sim_request["scheduling_request_id"])
-        (mail,) = (
-            self.env["mail.mail"]
-            .sudo()
-            .search([("model", "=", "hr.applicant"), ("res_id", "=", self.applicant.id)])
-        )
-        self.assertIn(request.candidate_url.replace("&", "&amp;"), mail.body_html)
-        self.assertNotIn("scheduling-link.invalid", mail.body_html)
+        self.assert_mailed_with_the_real_link(request)

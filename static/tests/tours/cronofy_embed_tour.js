@@ -1,5 +1,23 @@
 import { registry } from "@web/core/registry";
 
+// What a recruiter sees once the message left with the candidate's own link.
+function sentWithTheRealLink() {
+    return [
+        {
+            content: "The message with the link is in the chatter",
+            trigger: ".o-mail-Message-body a[href*='/rts/'][href*='correlation_id=']",
+        },
+        {
+            content: "No stand-in link was sent",
+            trigger: ".o-mail-Message-body:not(:contains('scheduling-link.invalid'))",
+        },
+        {
+            content: "The applicant shows the link as sent",
+            trigger: ".o_field_widget[name='cronofy_scheduling_state']:contains('Link sent')",
+        },
+    ];
+}
+
 // A recruiter sends a scheduling link from the applicant form: the composer opens
 // with the invitation, Send opens Cronofy's Embedded Scheduler (the simulator's
 // element), the recruiter creates the link there, and the email leaves with it.
@@ -37,18 +55,7 @@ registry.category("web_tour.tours").add("hr_recruitment_cronofy_embed_tour", {
             trigger: ".cronofy-sim-dialog .cronofy-sim-create",
             run: "click",
         },
-        {
-            content: "The message with the link is in the chatter",
-            trigger: ".o-mail-Message-body a[href*='/rts/'][href*='correlation_id=']",
-        },
-        {
-            content: "No stand-in link was sent",
-            trigger: ".o-mail-Message-body:not(:contains('scheduling-link.invalid'))",
-        },
-        {
-            content: "The applicant shows the link as sent",
-            trigger: ".o_field_widget[name='cronofy_scheduling_state']:contains('Link sent')",
-        },
+        ...sentWithTheRealLink(),
         {
             content: "The scheduling request is one click away",
             trigger: "button[name='action_open_cronofy_requests'] .o_stat_value:contains('1')",
@@ -121,17 +128,6 @@ registry.category("web_tour.tours").add("hr_recruitment_cronofy_composer_schedul
             content: "The composer closed",
             trigger: "body:not(:has(.o_mail_composer_form_view))",
         },
-        {
-            content: "The message with the link is in the chatter",
-            trigger: ".o-mail-Message-body a[href*='/rts/'][href*='correlation_id=']",
-        },
-        {
-            content: "No stand-in link was sent",
-            trigger: ".o-mail-Message-body:not(:contains('scheduling-link.invalid'))",
-        },
-        {
-            content: "The applicant shows the link as sent",
-            trigger: ".o_field_widget[name='cronofy_scheduling_state']:contains('Link sent')",
-        },
+        ...sentWithTheRealLink(),
     ],
 });
