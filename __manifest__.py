@@ -35,6 +35,8 @@
         "data/cronofy_scheduling_template_data.xml",
         "wizard/mail_compose_message_views.xml",
         "views/res_users_views.xml",
+        "security/cronofy_scheduling_report_security.xml",
+        "views/cronofy_scheduling_report_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

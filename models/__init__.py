@@ -4,6 +4,7 @@ from . import cronofy_scheduling_template
 from . import cronofy_scheduling_queue
 from . import cronofy_scheduling_booking
 from . import cronofy_scheduling_request
+from . import cronofy_scheduling_report
 from . import cronofy_notification
 from . import cronofy_webhook_refusal
 from . import cronofy_rate_limiter

@@ -847,15 +847,15 @@ class CronofySchedulingQueue(models.AbstractModel):
 
     @api.model
     def _cron_follow_up_unbooked(self):
+        # A scheduling template's service level decides when to follow up; the
+        # follow-up delay applies to links without one.
+        now = fields.Datetime.now()
+        due = [("sla_due_at", "<=", now)]
         delay = self._follow_up_after()
-        if delay is None:
-            return
+        if delay is not None:
+            due = ["|", *due, "&", ("sla_due_at", "=", False), ("create_date", "<=", now - delay)]
         unbooked = self.sudo().search(
-            [
-                ("state", "=", "pending"),
-                ("followed_up_at", "=", False),
-                ("create_date", "<=", fields.Datetime.now() - delay),
-            ],
+            [("state", "=", "pending"), ("followed_up_at", "=", False), *due],
             order="create_date, id",
             limit=FOLLOW_UP_BATCH_SIZE,
         )
@@ -869,18 +869,24 @@ class CronofySchedulingQueue(models.AbstractModel):
         applicant = self.applicant_id
         responsible = applicant.user_id or applicant.job_id.user_id or self.user_id
         candidate = applicant.partner_name or applicant.display_name
-        days = (fields.Datetime.now() - self.create_date).days
+        if self.sla_due_at:
+            note = self.env._(
+                "%(candidate)s has not chosen a time within the %(hours)s hours the "
+                "scheduling template allows. Remind them, or send a new link.",
+                candidate=candidate,
+                hours=self.template_id.booking_sla_hours,
+            )
+        else:
+            note = self.env._(
+                "%(candidate)s received a scheduling link %(days)s days ago and has not "
+                "chosen a time. Remind them, or send a new link.",
+                candidate=candidate,
+                days=(fields.Datetime.now() - self.create_date).days,
+            )
         applicant.activity_schedule(
             FOLLOW_UP_ACTIVITY,
             summary=self.env._("No interview time chosen yet"),
-            note=Markup("<p>{}</p>").format(
-                self.env._(
-                    "%(candidate)s received a scheduling link %(days)s days ago and has not "
-                    "chosen a time. Remind them, or send a new link.",
-                    candidate=candidate,
-                    days=days,
-                )
-            ),
+            note=Markup("<p>{}</p>").format(note),
             user_id=(responsible or self.env.ref("base.user_admin")).id,
         )
         self.followed_up_at = fields.Datetime.now()

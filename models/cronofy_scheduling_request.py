@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from markupsafe import Markup
@@ -36,7 +37,13 @@ from .access import RECRUITMENT_INTERVIEWER, RECRUITMENT_OFFICER, check_groups
 from .cronofy_scheduling_queue import AutomationFailure
 from .cronofy_scheduling_template import CronofyRenderError
 from .interview_time_format import format_interview_time, valid_zone
-from .scheduling_states import ALLOWED_TRANSITIONS, BOOKED_STATES, OPEN_STATES, STATES
+from .scheduling_states import (
+    ALLOWED_TRANSITIONS,
+    ATTENDANCE,
+    BOOKED_STATES,
+    OPEN_STATES,
+    STATES,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -172,6 +179,38 @@ class CronofySchedulingRequest(models.Model):
         "arriving later do not undo it.",
     )
     last_notification_type = fields.Char(readonly=True)
+
+    # The request's figures for Recruitment > Reporting > Interview Scheduling, kept by
+    # _set_state as the story happens (and backfilled on upgrade from what was stored).
+    sent_at = fields.Datetime(
+        "Sent", readonly=True, copy=False, help="When the candidate's link was created."
+    )
+    first_chosen_at = fields.Datetime(
+        "First Time Chosen",
+        readonly=True,
+        copy=False,
+        help="When the candidate first chose an interview time.",
+    )
+    reschedule_count = fields.Integer("Reschedules", readonly=True, copy=False)
+    attendance = fields.Selection(
+        ATTENDANCE,
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="Set by the recruiter after the interview.",
+    )
+    sla_due_at = fields.Datetime(
+        "Booking Due",
+        compute="_compute_sla_due_at",
+        store=True,
+        help="When the candidate should have booked, by the scheduling template's service level.",
+    )
+    is_overdue = fields.Boolean(
+        "Overdue",
+        compute="_compute_is_overdue",
+        search="_search_is_overdue",
+        help="Still unbooked after the scheduling template's service level.",
+    )
     notification_ids = fields.One2many("cronofy.notification", "scheduling_request_id")
 
     _sql_constraints = [
@@ -216,6 +255,30 @@ class CronofySchedulingRequest(models.Model):
             raise UserError(self.env._("Unsupported search on open scheduling requests."))
         wants_open = (operator == "=") == bool(value)
         return [("state", "in" if wants_open else "not in", OPEN_STATES)]
+
+    @api.depends("sent_at", "template_id.booking_sla_hours")
+    def _compute_sla_due_at(self):
+        for request in self:
+            hours = request.template_id.booking_sla_hours
+            request.sla_due_at = (
+                request.sent_at + timedelta(hours=hours) if hours and request.sent_at else False
+            )
+
+    @api.depends("state", "sla_due_at")
+    def _compute_is_overdue(self):
+        now = fields.Datetime.now()
+        for request in self:
+            request.is_overdue = bool(
+                request.state == "pending" and request.sla_due_at and request.sla_due_at < now
+            )
+
+    def _search_is_overdue(self, operator, value):
+        if operator not in ("=", "!="):
+            raise UserError(self.env._("Overdue can only be searched as true or false."))
+        overdue = [("state", "=", "pending"), ("sla_due_at", "<", fields.Datetime.now())]
+        if (operator == "=") == bool(value):
+            return overdue
+        return ["!", "&", *overdue]
 
     @api.depends("event_ids")
     def _compute_event_id(self):
@@ -319,6 +382,9 @@ class CronofySchedulingRequest(models.Model):
             if vals.get("applicant_id") and "company_id" not in vals:
                 applicant = self.env["hr.applicant"].browse(vals["applicant_id"])
                 vals["company_id"] = applicant.company_id.id or self.env.company.id
+            if vals.get("state", "pending") == "pending" and not vals.get("sent_at"):
+                # Created with its link (button, embed): sent now.
+                vals["sent_at"] = fields.Datetime.now()
             if vals.get("applicant_id") and not vals.get("correlation_id"):
                 applicant = self.env["hr.applicant"].browse(vals["applicant_id"])
                 vals["correlation_id"] = self._new_correlation_id(applicant)
@@ -365,11 +431,87 @@ class CronofySchedulingRequest(models.Model):
                 )
         previous = {request.id: request.state for request in self}
         self.write(dict(values or {}, state=new_state))
+        self._count_figures(new_state, previous)
         self._post_state_on_applicant()
         self._move_applicants_for_state(new_state, previous)
         if new_state != "pending":
             self._end_follow_ups()
         self._notify_applicant_views()
+
+    @api.model
+    def _backfill_scheduling_figures(self):
+        """Give requests made before the report its figures, from what was stored
+        (run on upgrade; runs again harmlessly): sent = created, or for a stage's
+        request its first state change out of the queue; first time chosen = the
+        first booking notification applied, else the interview's creation; reschedules
+        = the reschedule notifications applied (at least one if it is rescheduled)."""
+        cr = self.env.cr
+        self.env.flush_all()
+        cr.execute(
+            """
+            UPDATE cronofy_scheduling_request r
+               SET sent_at = CASE WHEN r.origin = 'automation' THEN COALESCE(
+                       (SELECT MIN(m.date)
+                          FROM mail_message m
+                          JOIN mail_tracking_value t ON t.mail_message_id = m.id
+                          JOIN ir_model_fields f ON f.id = t.field_id
+                         WHERE m.model = 'cronofy.scheduling.request' AND m.res_id = r.id
+                           AND f.model = 'cronofy.scheduling.request' AND f.name = 'state'),
+                       r.create_date) ELSE r.create_date END
+             WHERE r.sent_at IS NULL AND r.state <> 'queued'
+               AND (r.cronofy_id IS NOT NULL OR r.candidate_url IS NOT NULL)
+            """
+        )
+        cr.execute(
+            """
+            UPDATE cronofy_scheduling_request r
+               SET first_chosen_at = GREATEST(booked.at, r.sent_at)
+              FROM (
+                    SELECT r2.id,
+                           COALESCE(
+                               (SELECT MIN(n.triggered_at) FROM cronofy_notification n
+                                 WHERE n.scheduling_request_id = r2.id AND n.state = 'done'
+                                   AND n.notification_type IN (
+                                       'scheduling_request_time_chosen',
+                                       'scheduling_request_rescheduled')),
+                               (SELECT MIN(e.create_date) FROM calendar_event e
+                                 WHERE e.cronofy_request_id = r2.id)
+                           ) AS at
+                      FROM cronofy_scheduling_request r2
+                     WHERE r2.first_chosen_at IS NULL
+                   ) booked
+             WHERE booked.id = r.id AND booked.at IS NOT NULL
+            """
+        )
+        cr.execute(
+            """
+            UPDATE cronofy_scheduling_request r
+               SET reschedule_count = GREATEST(
+                       (SELECT COUNT(DISTINCT n.triggered_at) FROM cronofy_notification n
+                         WHERE n.scheduling_request_id = r.id AND n.state = 'done'
+                           AND n.notification_type = 'scheduling_request_rescheduled'),
+                       CASE WHEN r.state = 'rescheduled' THEN 1 ELSE 0 END)
+             WHERE COALESCE(r.reschedule_count, 0) = 0 AND r.first_chosen_at IS NOT NULL
+            """
+        )
+        figures = ["sent_at", "first_chosen_at", "reschedule_count"]
+        self.invalidate_model(figures)
+        # What depends on them (the service level's due date, the applicant's copy of
+        # it) is recomputed as if they had been written through the ORM.
+        self.with_context(active_test=False).search([("sent_at", "!=", False)]).modified(figures)
+        self.env.flush_all()
+
+    def _count_figures(self, new_state, previous_states):
+        """The report's figures, from the move just made: when the link went out,
+        when a time was first chosen, how often it was moved."""
+        now = fields.Datetime.now()
+        for request in self:
+            if new_state == "pending" and not request.sent_at:
+                request.sent_at = now
+            if new_state in BOOKED_STATES and not request.first_chosen_at:
+                request.first_chosen_at = now
+            if new_state == "rescheduled" and previous_states.get(request.id) in BOOKED_STATES:
+                request.reschedule_count += 1
 
     def _state_label(self, state):
         return dict(self._fields["state"]._description_selection(self.env)).get(state, state)
@@ -800,6 +942,43 @@ class CronofySchedulingRequest(models.Model):
         if not self.dashboard_url:
             raise UserError(self.env._("Cronofy has not given a dashboard link for this request."))
         return {"type": "ir.actions.act_url", "url": self.dashboard_url, "target": "new"}
+
+    def action_mark_attended(self):
+        """After the interview: the candidate came (one click, for the report)."""
+        check_groups(self, RECRUITMENT_OFFICER, self.env._("Marking interview attendance"))
+        self._mark_attendance("attended")
+        return True
+
+    def action_mark_no_show(self):
+        """After the interview: the candidate did not come."""
+        check_groups(self, RECRUITMENT_OFFICER, self.env._("Marking interview attendance"))
+        self._mark_attendance("no_show")
+        return True
+
+    def _mark_attendance(self, attendance):
+        self.check_access("write")
+        now = fields.Datetime.now()
+        for request in self:
+            candidate = request.applicant_id.partner_name or self.env._("The candidate")
+            if request.state not in BOOKED_STATES:
+                raise UserError(
+                    self.env._(
+                        "Attendance is marked on a booked interview; %(candidate)s's request "
+                        "is %(state)s.",
+                        candidate=candidate,
+                        state=request._state_label(request.state),
+                    )
+                )
+            if not request.interview_start or request.interview_start > now:
+                raise UserError(
+                    self.env._(
+                        "The interview with %(candidate)s has not started yet: mark "
+                        "attendance once it has.",
+                        candidate=candidate,
+                    )
+                )
+        self.write({"attendance": attendance})
+        self._notify_applicant_views()
 
     def action_resend_link(self):
         """Mail the candidate the same link again, with the mail the stage's scheduling

@@ -90,6 +90,13 @@ class CronofySchedulingTemplate(models.Model):
     stage_ids = fields.One2many(
         "hr.recruitment.stage", "cronofy_scheduling_template_id", "Stages", readonly=True
     )
+    booking_sla_hours = fields.Integer(
+        "Booked Within (hours)",
+        help="Service level: a link still unbooked this many hours after it was sent is "
+        "overdue (flagged on the applicant, filterable, and the recruiter's follow-up "
+        "comes then). Empty: no service level.",
+    )
+
     # Stage moves once booked (see the module's docstring).
     booked_stage_id = fields.Many2one(
         "hr.recruitment.stage",
@@ -158,6 +165,11 @@ class CronofySchedulingTemplate(models.Model):
             "duration_positive",
             "CHECK(duration_minutes IS NULL OR duration_minutes >= 0)",
             "The duration cannot be negative.",
+        ),
+        (
+            "booking_sla_hours_positive",
+            "CHECK(booking_sla_hours IS NULL OR booking_sla_hours >= 0)",
+            "The booking service level is a number of hours, zero or more.",
         ),
     ]
 

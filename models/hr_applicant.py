@@ -28,6 +28,7 @@ from .access import RECRUITMENT_INTERVIEWER, RECRUITMENT_OFFICER, check_groups
 from .applicant_context import NO_AUTOMATION_KEY, STAND_IN_LINK_KEY
 from .cronofy_scheduling_request import BOOKED_STATES, OPEN_STATES, STATES
 from .interview_time_format import format_interview_time, valid_zone
+from .scheduling_states import ATTENDANCE
 
 _logger = logging.getLogger(__name__)
 
@@ -90,6 +91,30 @@ class HrApplicant(models.Model):
         compute="_compute_cronofy_current_request",
         store=True,
     )
+    cronofy_sla_due_at = fields.Datetime(
+        "Booking Due",
+        compute="_compute_cronofy_current_request",
+        store=True,
+    )
+    cronofy_attendance = fields.Selection(
+        ATTENDANCE,
+        "Interview Attendance",
+        compute="_compute_cronofy_current_request",
+        store=True,
+    )
+    # Not stored (they depend on the clock), computed from the stored fields above:
+    # no query per record in the kanban.
+    cronofy_scheduling_overdue = fields.Boolean(
+        "Booking Overdue",
+        compute="_compute_cronofy_clock_flags",
+        search="_search_cronofy_scheduling_overdue",
+        help="The link is still unbooked after its scheduling template's service level.",
+    )
+    cronofy_attendance_due = fields.Boolean(
+        "Attendance To Mark",
+        compute="_compute_cronofy_clock_flags",
+        help="The booked interview has started and nobody said whether the candidate came.",
+    )
     cronofy_needs_attention = fields.Boolean(
         "Scheduling Needs Attention",
         compute="_compute_cronofy_needs_attention",
@@ -149,7 +174,12 @@ class HrApplicant(models.Model):
         for applicant in self:
             applicant.cronofy_request_count = counts.get(applicant._origin, 0)
 
-    @api.depends("cronofy_request_ids.state", "cronofy_request_ids.interview_start")
+    @api.depends(
+        "cronofy_request_ids.state",
+        "cronofy_request_ids.interview_start",
+        "cronofy_request_ids.sla_due_at",
+        "cronofy_request_ids.attendance",
+    )
     def _compute_cronofy_current_request(self):
         for applicant in self:
             requests = applicant.cronofy_request_ids.sorted(
@@ -161,6 +191,34 @@ class HrApplicant(models.Model):
             applicant.cronofy_current_request_id = current
             applicant.cronofy_scheduling_state = current.state or False
             applicant.cronofy_interview_start = current.interview_start or False
+            applicant.cronofy_sla_due_at = current.sla_due_at or False
+            applicant.cronofy_attendance = current.attendance or False
+
+    @api.depends("cronofy_scheduling_state", "cronofy_sla_due_at", "cronofy_attendance")
+    def _compute_cronofy_clock_flags(self):
+        now = fields.Datetime.now()
+        for applicant in self:
+            state = applicant.cronofy_scheduling_state
+            due = applicant.cronofy_sla_due_at
+            applicant.cronofy_scheduling_overdue = bool(state == "pending" and due and due < now)
+            start = applicant.cronofy_interview_start
+            applicant.cronofy_attendance_due = bool(
+                state in BOOKED_STATES
+                and start
+                and start <= now
+                and not applicant.cronofy_attendance
+            )
+
+    def _search_cronofy_scheduling_overdue(self, operator, value):
+        if operator not in ("=", "!="):
+            raise UserError(self.env._("Booking Overdue can only be searched as true or false."))
+        overdue = [
+            ("cronofy_scheduling_state", "=", "pending"),
+            ("cronofy_sla_due_at", "<", fields.Datetime.now()),
+        ]
+        if (operator == "=") == bool(value):
+            return overdue
+        return ["!", "&", *overdue]
 
     @api.depends(
         "cronofy_current_request_id",
@@ -386,6 +444,20 @@ class HrApplicant(models.Model):
             ("pending",), self.env._("%(candidate)s has no link waiting for a booking to resend.")
         )
         return requests.action_resend_link()
+
+    def action_cronofy_mark_attended(self):
+        check_groups(self, RECRUITMENT_OFFICER, self.env._("Marking interview attendance"))
+        return self._cronofy_booked_requests().action_mark_attended()
+
+    def action_cronofy_mark_no_show(self):
+        check_groups(self, RECRUITMENT_OFFICER, self.env._("Marking interview attendance"))
+        return self._cronofy_booked_requests().action_mark_no_show()
+
+    def _cronofy_booked_requests(self):
+        self.check_access("write")
+        return self._cronofy_current_requests(
+            BOOKED_STATES, self.env._("%(candidate)s has no booked interview to mark.")
+        )
 
     def action_cancel_cronofy_link(self):
         check_groups(self, RECRUITMENT_OFFICER, self.env._("Cancelling scheduling requests"))

@@ -28,6 +28,8 @@ STATES = [
 ]
 OPEN_STATES = ("queued", "pending", "time_chosen", "rescheduled")
 BOOKED_STATES = ("time_chosen", "rescheduled")
+# After the interview, the recruiter says whether the candidate came.
+ATTENDANCE = [("attended", "Attended"), ("no_show", "No-show")]
 
 # Which state may follow which. Notification-driven moves are permissive on
 # purpose: a candidate may use a declined or expired link again [U], and

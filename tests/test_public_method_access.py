@@ -94,6 +94,14 @@ ALLOWED = {
         OWN_RECRUITERS,
         "officers mail their company's candidates their link again (form button)",
     ),
+    ("cronofy.scheduling.request", "action_mark_attended"): (
+        OWN_RECRUITERS,
+        "officers mark attendance on their company's interviews (a UserError here: not booked)",
+    ),
+    ("cronofy.scheduling.request", "action_mark_no_show"): (
+        OWN_RECRUITERS,
+        "officers mark attendance on their company's interviews (a UserError here: not booked)",
+    ),
     ("cronofy.scheduling.request", "action_open_candidate_link"): (
         OWN_RECRUITERS_AND_INTERVIEWER,
         "opens a link the caller can read anyway (interviewers read their applicants' requests)",
@@ -131,6 +139,14 @@ ALLOWED = {
     ("hr.applicant", "action_resend_cronofy_link"): (
         OWN_RECRUITERS,
         "officers mail their company's candidates their current link again (form button)",
+    ),
+    ("hr.applicant", "action_cronofy_mark_attended"): (
+        OWN_RECRUITERS,
+        "officers mark attendance on their company's interviews (form button)",
+    ),
+    ("hr.applicant", "action_cronofy_mark_no_show"): (
+        OWN_RECRUITERS,
+        "officers mark attendance on their company's interviews (form button)",
     ),
     ("hr.applicant", "action_cancel_cronofy_link"): (
         OWN_RECRUITERS,
@@ -179,6 +195,9 @@ NOT_RPC = {
         "odoo.models.check_method_name refuses 'init' remotely; the registry runs it "
         "when the module is installed or updated"
     ),
+    ("cronofy.scheduling.report", "init"): (
+        "odoo.models.check_method_name refuses 'init' remotely; it creates the report's view"
+    ),
 }
 
 # Public methods without a call to check_groups(), and why that is safe.
@@ -204,6 +223,7 @@ NO_EXPLICIT_CHECK = {
     ),
     ("hr.applicant", "mail_allowed_qweb_expressions"): "constant tuple, no record read",
     ("cronofy.scheduling.request", "init"): "not RPC-callable (see NOT_RPC)",
+    ("cronofy.scheduling.report", "init"): "not RPC-callable (see NOT_RPC)",
 }
 
 # What the enumeration must find at least: a broken introspection cannot pass.
@@ -219,9 +239,14 @@ EXPECTED = {
     ("cronofy.scheduling.request", "action_cancel"),
     ("cronofy.scheduling.request", "action_open_candidate_link"),
     ("cronofy.scheduling.request", "action_resend_link"),
+    ("cronofy.scheduling.request", "action_mark_attended"),
+    ("cronofy.scheduling.request", "action_mark_no_show"),
+    ("hr.applicant", "action_cronofy_mark_attended"),
+    ("hr.applicant", "action_cronofy_mark_no_show"),
     ("cronofy.scheduling.request", "action_open_dashboard"),
     ("cronofy.scheduling.request", "create"),
     ("cronofy.scheduling.request", "init"),
+    ("cronofy.scheduling.report", "init"),
     ("cronofy.scheduling.template", "create"),
     ("cronofy.scheduling.template", "write"),
     ("hr.applicant", "action_open_cronofy_requests"),
