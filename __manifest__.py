@@ -58,6 +58,7 @@
             "hr_recruitment_cronofy/static/tests/tours/cronofy_stage_automation_tour.js",
             "hr_recruitment_cronofy/static/tests/tours/cronofy_template_placeholder_tour.js",
             "hr_recruitment_cronofy/static/tests/tours/cronofy_link_actions_tour.js",
+            "hr_recruitment_cronofy/static/tests/tours/cronofy_analytics_tour.js",
         ],
     },
     "installable": True,
