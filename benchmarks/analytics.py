@@ -60,6 +60,17 @@ def print_size(entry):
         print(f"   {left} | {right} | {tail}")
         if pair.get("report_error"):
             print(f"      report read failed: {pair['report_error']}")
+    rep_rows = entry["pairs"][0].get("report", {}).get("count")
+    print(
+        f"   rows aggregated: report {'-' if rep_rows is None else f'{rep_rows:,}'}, "
+        f"hr.applicant {entry['pairs'][0]['applicant']['count']:,}"
+    )
+    print("   by job_id, where the time goes (not a target):")
+    for label, fig in entry.get("breakdown", {}).items():
+        if "error" in fig:
+            print(f"      {label:30s} failed: {fig['error']}")
+        else:
+            print(f"      {label:30s} {fig['ms']:8.1f} ms {fig['queries']:3d} SQL")
 
 
 def check_counts(entry):
