@@ -12,8 +12,10 @@ exit status is non-zero only for correctness failures (the report's row counts
 differ from the requests in the database, or the report is missing).
 
 Run through ``benchmarks/run analytics``. Knobs: HRC_AN_SIZES (2000,20000
-applicants), HRC_AN_PER_APPLICANT (5), HRC_AN_RUNS (5), HRC_AN_JOBS (50)."""
+applicants), HRC_AN_PER_APPLICANT (5), HRC_AN_RUNS (5), HRC_AN_JOBS (50),
+HRC_AN_EXPLAIN=1 (print PostgreSQL's plans of the report's reads at the largest size)."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -70,7 +72,11 @@ def print_size(entry):
         if "error" in fig:
             print(f"      {label:30s} failed: {fig['error']}")
         else:
-            print(f"      {label:30s} {fig['ms']:8.1f} ms {fig['queries']:3d} SQL")
+            sql_ms = "-" if fig.get("sql_ms") is None else f"{fig['sql_ms']:.1f}"
+            print(
+                f"      {label:30s} {fig['ms']:8.1f} ms {fig['queries']:3d} SQL "
+                f"(PostgreSQL {sql_ms} ms of it)"
+            )
 
 
 def check_counts(entry):
@@ -169,6 +175,12 @@ def main():
             growth = rep_large["ms"] / rep_small["ms"] if rep_small["ms"] else float("nan")
             print(f"        time at 10x the rows: {growth:.1f}x (hr.applicant: "
                   f"{app['ms'] / small['pairs'][index]['applicant']['ms']:.1f}x)")  # fmt: skip
+    if os.environ.get("HRC_AN_EXPLAIN") and sizes:
+        for pair in sizes[-1]["pairs"]:
+            plan = (pair.get("report") or {}).get("plan")
+            if plan:
+                print(f"\nPlan of the report's read by {groupby_label(pair['report_groupby'])}:")
+                print("\n".join("   " + line for line in plan))
     print(f"\nload after the run: {load_conditions()}")
     print(f"ANALYTICS {'DONE' if ok else 'FAIL (correctness)'}")
     return 0 if ok else 1
