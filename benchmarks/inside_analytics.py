@@ -75,10 +75,16 @@ jobs = su["hr.job"].create(
         for i in range(JOBS)
     ]
 )
+template_fields = su["cronofy.scheduling.template"]._fields
 templates = {
     company.id: su["cronofy.scheduling.template"].create(
         [
-            {"name": f"Analytics Round {k} ({company.name})", "company_id": company.id}
+            {
+                "name": f"Analytics Round {k} ({company.name})",
+                "company_id": company.id,
+                # A 72-hour booking service level, as sla_due_at is generated.
+                **({"booking_sla_hours": 72} if "booking_sla_hours" in template_fields else {}),
+            }
             for k in range(TEMPLATES_PER_COMPANY)
         ]
     )
