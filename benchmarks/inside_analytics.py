@@ -379,15 +379,36 @@ def measure(model, fields, groupby):
         }
         if groupby == ["job_id"]
         else None,
-        "tts_by_job": {
-            str(group["job_id"][0] if group["job_id"] else False): group.get(
-                "time_to_schedule_hours"
-            )
+        "measures_by_job": {
+            str(group["job_id"][0] if group["job_id"] else False): {
+                name: group.get(name) for name in MEASURES if name in group
+            }
             for group in result
         }
-        if groupby == ["job_id"] and "time_to_schedule_hours:avg" in fields
+        if groupby == ["job_id"]
         else None,
     }
+
+
+# The report's measures recomputed from the requests table, as the report documents
+# them: hours from sent to first time chosen; booking and decline rates over all
+# requests, the reschedule rate over booked ones, the no-show rate over marked ones.
+# (GREATEST skips NULLs: unbooked requests must stay NULL, not 0.)
+HOURS = (
+    "CASE WHEN first_chosen_at IS NOT NULL AND sent_at IS NOT NULL "
+    "THEN GREATEST(EXTRACT(EPOCH FROM first_chosen_at - sent_at) / 3600.0, 0) END"
+)
+MEASURES = {
+    "__count": "count(*)",
+    "time_to_schedule_hours": f"avg({HOURS})",
+    "time_to_schedule_median": f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {HOURS})",
+    "booking_rate": "avg(CASE WHEN first_chosen_at IS NOT NULL THEN 100 ELSE 0 END)",
+    "reschedule_rate": "avg(CASE WHEN first_chosen_at IS NULL THEN NULL "
+    "WHEN reschedule_count > 0 THEN 100 ELSE 0 END)",
+    "decline_rate": "avg(CASE WHEN state = 'declined' THEN 100 ELSE 0 END)",
+    "no_show_rate": "avg(CASE attendance WHEN 'no_show' THEN 100 WHEN 'attended' THEN 0 END)",
+    "reschedule_count": "sum(reschedule_count)",
+}
 
 
 def sql_truth():
@@ -401,13 +422,18 @@ def sql_truth():
         "GROUP BY 1"
     )
     truth["requests_by_job"] = dict(cr.fetchall())
-    if "first_chosen_at" in columns and "sent_at" in columns:
+    if not [c for c in NEW_COLUMNS if c not in columns]:
         cr.execute(
-            "SELECT coalesce(job_id::text, 'False'), "
-            "avg(extract(epoch FROM first_chosen_at - sent_at) / 3600) "
+            f"SELECT coalesce(job_id::text, 'False'), {', '.join(MEASURES.values())} "  # noqa: S608
             "FROM cronofy_scheduling_request GROUP BY 1"
         )
-        truth["tts_by_job"] = {k: (float(v) if v is not None else None) for k, v in cr.fetchall()}
+        truth["measures_by_job"] = {
+            row[0]: {
+                name: None if value is None else float(value)
+                for name, value in zip(MEASURES, row[1:], strict=True)
+            }
+            for row in cr.fetchall()
+        }
     return truth
 
 
