@@ -382,9 +382,12 @@ class CronofySchedulingRequest(models.Model):
             if vals.get("applicant_id") and "company_id" not in vals:
                 applicant = self.env["hr.applicant"].browse(vals["applicant_id"])
                 vals["company_id"] = applicant.company_id.id or self.env.company.id
-            if vals.get("state", "pending") == "pending" and not vals.get("sent_at"):
-                # Created with its link (button, embed): sent now.
+            state = vals.get("state", "pending")
+            if state not in ("queued", "failed") and not vals.get("sent_at"):
+                # Created with its link (button, embed) or already booked (Book Now).
                 vals["sent_at"] = fields.Datetime.now()
+            if state in BOOKED_STATES and not vals.get("first_chosen_at"):
+                vals["first_chosen_at"] = vals["sent_at"]
             if vals.get("applicant_id") and not vals.get("correlation_id"):
                 applicant = self.env["hr.applicant"].browse(vals["applicant_id"])
                 vals["correlation_id"] = self._new_correlation_id(applicant)

@@ -104,6 +104,21 @@ class TestSchedulingAnalytics(TransactionCase):
         self.assertEqual((row.outcome, row.time_to_schedule_hours), ("booked", 26.0))
         self.assertEqual(self.Report.search([("request_id", "=", declined.id)]).outcome, "declined")
 
+    def test_a_request_created_booked_counts_as_booked_at_once(self):
+        # Cronofy's Book Now: the request arrives with its time already chosen.
+        with freeze_time(T0):
+            request = self.Request.create(
+                {
+                    "applicant_id": self._applicant("Book Now").id,
+                    "cronofy_id": "srq_analytics_book_now",
+                    "state": "time_chosen",
+                    "origin": "embed",
+                }
+            )
+        self.assertEqual((request.sent_at, request.first_chosen_at), (T0, T0))
+        row = self.Report.search([("request_id", "=", request.id)])
+        self.assertEqual((row.outcome, row.time_to_schedule_hours), ("booked", 0.0))
+
     def test_the_report_aggregates_per_job(self):
         self._known_history()
         (group,) = self.Report.read_group(
