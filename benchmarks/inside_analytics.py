@@ -17,6 +17,8 @@ from psycopg2.extras import execute_values
 
 from odoo.tools import SQL
 
+from odoo.addons.hr_recruitment_cronofy.models.cronofy_scheduling_report import MEASURES
+
 SIZES = [int(n) for n in os.environ.get("HRC_AN_SIZES", "2000,20000").split(",")]
 PER_APPLICANT = int(os.environ.get("HRC_AN_PER_APPLICANT", "5"))
 RUNS = int(os.environ.get("HRC_AN_RUNS", "5"))
@@ -283,16 +285,7 @@ def add_applicants(start, stop):
 
 
 # --- the reads ----------------------------------------------------------------------
-REPORT_FIELDS = [
-    "time_to_schedule_hours:avg",
-    "time_to_schedule_median:median",
-    "booking_rate:avg",
-    "reschedule_rate:avg",
-    "decline_rate:avg",
-    "no_show_rate:avg",
-    "reschedule_count:sum",
-    "__count",
-]
+REPORT_FIELDS = [*MEASURES, "__count"]
 APPLICANT_FIELDS = ["__count"]
 # Not the target, printed beside it: Odoo's applicant read with averaged measures
 # too, and the report's read with fewer measures (where the report's time goes).

@@ -26,6 +26,17 @@ OUTCOMES = [
     ("unknown", "Outcome unknown"),
 ]
 
+# The pivot's measures, as read_group aggregates (the tests and the benchmark read them).
+MEASURES = [
+    "time_to_schedule_hours:avg",
+    "time_to_schedule_median:median",
+    "booking_rate:avg",
+    "reschedule_rate:avg",
+    "decline_rate:avg",
+    "no_show_rate:avg",
+    "reschedule_count:sum",
+]
+
 HOURS_TO_SCHEDULE = """
     CASE WHEN r.first_chosen_at IS NOT NULL AND r.sent_at IS NOT NULL
          THEN GREATEST(EXTRACT(EPOCH FROM (r.first_chosen_at - r.sent_at)) / 3600.0, 0)

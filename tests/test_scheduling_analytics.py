@@ -11,6 +11,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 from ..models.cronofy_scheduling_queue import FOLLOW_UP_ACTIVITY
+from ..models.cronofy_scheduling_report import MEASURES
 
 T0 = datetime(2026, 1, 5, 9, 0)
 
@@ -121,19 +122,7 @@ class TestSchedulingAnalytics(TransactionCase):
 
     def test_the_report_aggregates_per_job(self):
         self._known_history()
-        (group,) = self.Report.read_group(
-            [("job_id", "=", self.job.id)],
-            [
-                "time_to_schedule_hours:avg",
-                "time_to_schedule_median:median",
-                "booking_rate:avg",
-                "reschedule_rate:avg",
-                "decline_rate:avg",
-                "no_show_rate:avg",
-                "reschedule_count:sum",
-            ],
-            ["job_id"],
-        )
+        (group,) = self.Report.read_group([("job_id", "=", self.job.id)], MEASURES, ["job_id"])
         self.assertEqual(group["job_id_count"], 5)
         self.assertAlmostEqual(group["time_to_schedule_hours"], (26 + 2 + 5) / 3)
         self.assertAlmostEqual(group["time_to_schedule_median"], 5.0)
