@@ -35,6 +35,7 @@
         "data/cronofy_scheduling_template_data.xml",
         "wizard/mail_compose_message_views.xml",
         "views/res_users_views.xml",
+        "views/calendar_event_views.xml",
         "security/cronofy_scheduling_report_security.xml",
         "views/cronofy_scheduling_report_views.xml",
     ],

@@ -140,6 +140,14 @@ ALLOWED = {
         OWN_RECRUITERS,
         "officers mail their company's candidates their current link again (form button)",
     ),
+    ("calendar.event", "action_cronofy_mark_attended"): (
+        OWN_RECRUITERS,
+        "officers mark attendance on interviews of their company's requests (form button)",
+    ),
+    ("calendar.event", "action_cronofy_mark_no_show"): (
+        OWN_RECRUITERS,
+        "officers mark attendance on interviews of their company's requests (form button)",
+    ),
     ("hr.applicant", "action_cronofy_mark_attended"): (
         OWN_RECRUITERS,
         "officers mark attendance on their company's interviews (form button)",
@@ -242,6 +250,8 @@ EXPECTED = {
     ("cronofy.scheduling.request", "action_mark_attended"),
     ("cronofy.scheduling.request", "action_mark_no_show"),
     ("hr.applicant", "action_cronofy_mark_attended"),
+    ("calendar.event", "action_cronofy_mark_attended"),
+    ("calendar.event", "action_cronofy_mark_no_show"),
     ("hr.applicant", "action_cronofy_mark_no_show"),
     ("cronofy.scheduling.request", "action_open_dashboard"),
     ("cronofy.scheduling.request", "create"),
@@ -360,6 +370,21 @@ class TestPublicMethodAccess(CronofyCase):
                     "cronofy_id": f"srq_access_{key}",
                     "candidate_url": f"https://app.cronofy.com/rts/access{key}",
                     "dashboard_url": f"https://app.cronofy.com/scheduler/requests/{key}",
+                }
+            )
+            .sudo(False)
+        )
+        # The request's interview (calendar.event has no company: the request's
+        # company rule is what guards it).
+        records["calendar.event"] = (
+            env["calendar.event"]
+            .sudo()
+            .create(
+                {
+                    "name": f"Interview {key}",
+                    "start": "2030-02-04 09:00:00",
+                    "stop": "2030-02-04 09:30:00",
+                    "cronofy_request_id": records["cronofy.scheduling.request"].id,
                 }
             )
             .sudo(False)

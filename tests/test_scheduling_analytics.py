@@ -181,6 +181,29 @@ class TestSchedulingAnalytics(TransactionCase):
         with self.assertRaises(UserError):
             pending.action_mark_no_show()
 
+    def test_attendance_is_marked_from_the_interview_too(self):
+        request = self._sent("Event Ed")
+        self._move(request, 2, "time_chosen", interview_at=48)
+        event = self.env["calendar.event"].create(
+            {
+                "name": "Interview",
+                "start": at(48),
+                "stop": at(49),
+                "cronofy_request_id": request.id,
+            }
+        )
+        with freeze_time(at(10)):
+            self.assertFalse(event.cronofy_attendance_due)
+        with freeze_time(at(49)):
+            event.invalidate_recordset(["cronofy_attendance_due"])
+            self.assertTrue(event.cronofy_attendance_due)
+            event.action_cronofy_mark_no_show()
+        self.assertEqual(request.attendance, "no_show")
+        self.assertEqual(event.cronofy_attendance, "no_show")
+        plain = self.env["calendar.event"].create({"name": "Lunch", "start": at(1), "stop": at(2)})
+        with self.assertRaises(UserError):
+            plain.action_cronofy_mark_attended()
+
     def test_officers_see_their_companies_and_interviewers_nothing(self):
         mine = self._sent("Alice A")
         theirs = self._sent("Bob B", job=self.job_b)
