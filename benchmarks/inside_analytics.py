@@ -41,7 +41,14 @@ cr.execute(
     ["cronofy_scheduling_request"],
 )
 columns = {row[0] for row in cr.fetchall()}
-NEW_COLUMNS = ["sent_at", "first_chosen_at", "reschedule_count", "attendance", "sla_due_at"]
+NEW_COLUMNS = [
+    "sent_at",
+    "first_chosen_at",
+    "reschedule_count",
+    "attendance",
+    "sla_due_at",
+    "working_hours_to_schedule",
+]
 new_columns = [c for c in NEW_COLUMNS if c in columns]
 
 # --- the small, ORM-made part: companies, recruiters, jobs, templates ----------------
@@ -225,6 +232,10 @@ def add_applicants(start, stop):
                 "reschedule_count": resched,
                 "attendance": attendance,
                 "sla_due_at": sent_at + timedelta(hours=72) if sent_at else None,
+                # About 40 working hours a week: a rough share of the elapsed hours.
+                "working_hours_to_schedule": (
+                    round((chosen - sent).total_seconds() / 3600 * 0.24, 1) if chosen else None
+                ),
             }
             rows.append(
                 (
@@ -374,7 +385,7 @@ def measure(model, fields, groupby):
         else None,
         "measures_by_job": {
             str(group["job_id"][0] if group["job_id"] else False): {
-                name: group.get(name) for name in MEASURES if name in group
+                name: group.get(name) for name in SQL_TRUTH if name in group
             }
             for group in result
         }
@@ -391,7 +402,7 @@ HOURS = (
     "CASE WHEN first_chosen_at IS NOT NULL AND sent_at IS NOT NULL "
     "THEN GREATEST(EXTRACT(EPOCH FROM first_chosen_at - sent_at) / 3600.0, 0) END"
 )
-MEASURES = {
+SQL_TRUTH = {
     "__count": "count(*)",
     "time_to_schedule_hours": f"avg({HOURS})",
     "time_to_schedule_median": f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {HOURS})",
@@ -401,6 +412,7 @@ MEASURES = {
     "decline_rate": "avg(CASE WHEN state = 'declined' THEN 100 ELSE 0 END)",
     "no_show_rate": "avg(CASE attendance WHEN 'no_show' THEN 100 WHEN 'attended' THEN 0 END)",
     "reschedule_count": "sum(reschedule_count)",
+    "working_hours_to_schedule": "avg(working_hours_to_schedule)",
 }
 
 
@@ -417,13 +429,13 @@ def sql_truth():
     truth["requests_by_job"] = dict(cr.fetchall())
     if not [c for c in NEW_COLUMNS if c not in columns]:
         cr.execute(
-            f"SELECT coalesce(job_id::text, 'False'), {', '.join(MEASURES.values())} "  # noqa: S608
+            f"SELECT coalesce(job_id::text, 'False'), {', '.join(SQL_TRUTH.values())} "  # noqa: S608
             "FROM cronofy_scheduling_request GROUP BY 1"
         )
         truth["measures_by_job"] = {
             row[0]: {
                 name: None if value is None else float(value)
-                for name, value in zip(MEASURES, row[1:], strict=True)
+                for name, value in zip(SQL_TRUTH, row[1:], strict=True)
             }
             for row in cr.fetchall()
         }

@@ -30,6 +30,7 @@ OUTCOMES = [
 MEASURES = [
     "time_to_schedule_hours:avg",
     "time_to_schedule_median:median",
+    "working_hours_to_schedule:avg",
     "booking_rate:avg",
     "reschedule_rate:avg",
     "decline_rate:avg",
@@ -62,6 +63,7 @@ class CronofySchedulingReport(models.Model):
             "sent_at",
             "first_chosen_at",
             "reschedule_count",
+            "working_hours_to_schedule",
             "attendance",
             "sla_due_at",
         ],
@@ -87,6 +89,9 @@ class CronofySchedulingReport(models.Model):
     )
     time_to_schedule_median = fields.Float(
         "Median Time to Schedule (h)", readonly=True, aggregator="median", digits=(16, 1)
+    )
+    working_hours_to_schedule = fields.Float(
+        "Working Hours to Schedule", readonly=True, aggregator="avg", digits=(16, 1)
     )
     reschedule_count = fields.Integer("Reschedules", readonly=True, aggregator="sum")
     booking_rate = fields.Float("Booking Rate (%)", readonly=True, aggregator="avg")
@@ -120,6 +125,7 @@ class CronofySchedulingReport(models.Model):
                            AS is_overdue,
                        %(hours)s AS time_to_schedule_hours,
                        %(hours)s AS time_to_schedule_median,
+                       r.working_hours_to_schedule,
                        r.reschedule_count,
                        CASE WHEN r.first_chosen_at IS NOT NULL THEN 100.0 ELSE 0.0 END
                            AS booking_rate,

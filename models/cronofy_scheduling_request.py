@@ -191,6 +191,14 @@ class CronofySchedulingRequest(models.Model):
         copy=False,
         help="When the candidate first chose an interview time.",
     )
+    working_hours_to_schedule = fields.Float(
+        "Working Hours to Schedule",
+        readonly=True,
+        copy=False,
+        digits=(16, 1),
+        help="Working hours of the company's calendar (public holidays excluded) between "
+        "sending the link and the first time chosen.",
+    )
     reschedule_count = fields.Integer("Reschedules", readonly=True, copy=False)
     attendance = fields.Selection(
         ATTENDANCE,
@@ -499,10 +507,30 @@ class CronofySchedulingRequest(models.Model):
         )
         figures = ["sent_at", "first_chosen_at", "reschedule_count"]
         self.invalidate_model(figures)
+        # Working hours need the company's calendar: computed in Python, batch by batch.
+        to_time = self.with_context(active_test=False).search(
+            [("first_chosen_at", "!=", False), ("working_hours_to_schedule", "=", False)]
+        )
+        for batch in tools.split_every(1000, to_time.ids, self.browse):
+            for request in batch:
+                request.working_hours_to_schedule = request._working_hours_to_schedule()
+            self.env.flush_all()
+            self.env.invalidate_all()
         # What depends on them (the service level's due date, the applicant's copy of
         # it) is recomputed as if they had been written through the ORM.
         self.with_context(active_test=False).search([("sent_at", "!=", False)]).modified(figures)
         self.env.flush_all()
+
+    def _working_hours_to_schedule(self):
+        """Working hours between sent and first chosen, by the company's working
+        calendar and its public holidays; False without a calendar or the times."""
+        self.ensure_one()
+        calendar = self.company_id.sudo().resource_calendar_id
+        if not (calendar and self.sent_at and self.first_chosen_at):
+            return False
+        if self.first_chosen_at <= self.sent_at:
+            return 0.0
+        return calendar.get_work_hours_count(self.sent_at, self.first_chosen_at)
 
     def _count_figures(self, new_state, previous_states):
         """The report's figures, from the move just made: when the link went out,
@@ -513,6 +541,7 @@ class CronofySchedulingRequest(models.Model):
                 request.sent_at = now
             if new_state in BOOKED_STATES and not request.first_chosen_at:
                 request.first_chosen_at = now
+                request.working_hours_to_schedule = request._working_hours_to_schedule()
             if new_state == "rescheduled" and previous_states.get(request.id) in BOOKED_STATES:
                 request.reschedule_count += 1
 

@@ -37,6 +37,10 @@ class TestSchedulingAnalytics(TransactionCase):
             {"name": "Screening", "cronofy_template_id": "sgr_analytics", "booking_sla_hours": 24}
         )
         cls.serial = 0
+        # Working hours Monday-Friday 8-12 and 13-17 UTC (T0 is a Monday, 9:00).
+        cls.company_a.resource_calendar_id = cls.env["resource.calendar"].create(
+            {"name": "Analytics 40h UTC", "tz": "UTC"}
+        )
 
     def _applicant(self, name, job=None):
         job = job or self.job
@@ -97,6 +101,9 @@ class TestSchedulingAnalytics(TransactionCase):
         self.assertEqual(no_show.sent_at, T0)
         self.assertEqual(no_show.first_chosen_at, at(26))
         self.assertEqual(no_show.reschedule_count, 2)
+        # Monday 9-12 and 13-17, Tuesday 8-11: 10 working hours of the 26.
+        self.assertAlmostEqual(no_show.working_hours_to_schedule, 10.0)
+        self.assertAlmostEqual(quick.working_hours_to_schedule, 2.0)
         self.assertEqual(no_show.attendance, "no_show")
         self.assertEqual(quick.attendance, "attended")
         self.assertFalse(declined.first_chosen_at)
@@ -126,6 +133,7 @@ class TestSchedulingAnalytics(TransactionCase):
         self.assertEqual(group["job_id_count"], 5)
         self.assertAlmostEqual(group["time_to_schedule_hours"], (26 + 2 + 5) / 3)
         self.assertAlmostEqual(group["time_to_schedule_median"], 5.0)
+        self.assertAlmostEqual(group["working_hours_to_schedule"], (10 + 2 + 4) / 3)
         self.assertAlmostEqual(group["booking_rate"], 60.0)  # 3 of 5 ever booked
         self.assertAlmostEqual(group["reschedule_rate"], 100 / 3)  # 1 of the 3 booked
         self.assertAlmostEqual(group["decline_rate"], 20.0)
@@ -253,13 +261,15 @@ class TestSchedulingAnalytics(TransactionCase):
         self.env.flush_all()
         self.env.cr.execute(
             "UPDATE cronofy_scheduling_request SET sent_at = NULL, first_chosen_at = NULL, "
-            "reschedule_count = 0, create_date = %s WHERE id IN %s",
+            "working_hours_to_schedule = NULL, reschedule_count = 0, create_date = %s "
+            "WHERE id IN %s",
             [T0, (no_show.id, quick.id)],
         )
         self.Request.invalidate_model()
         self.Request._backfill_scheduling_figures()
         self.assertEqual(no_show.sent_at, T0)
         self.assertEqual(no_show.first_chosen_at, at(26))
+        self.assertAlmostEqual(no_show.working_hours_to_schedule, 10.0)
         self.assertEqual(no_show.reschedule_count, 1, "one reschedule notification was kept")
         self.assertEqual(no_show.sla_due_at, at(24))
         self.assertEqual(quick.sent_at, T0)
