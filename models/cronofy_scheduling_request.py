@@ -43,6 +43,8 @@ from .scheduling_states import (
     BOOKED_STATES,
     OPEN_STATES,
     STATES,
+    is_overdue,
+    overdue_domain,
 )
 
 _logger = logging.getLogger(__name__)
@@ -276,17 +278,13 @@ class CronofySchedulingRequest(models.Model):
     def _compute_is_overdue(self):
         now = fields.Datetime.now()
         for request in self:
-            request.is_overdue = bool(
-                request.state == "pending" and request.sla_due_at and request.sla_due_at < now
-            )
+            request.is_overdue = is_overdue(request.state, request.sla_due_at, now)
 
     def _search_is_overdue(self, operator, value):
-        if operator not in ("=", "!="):
+        domain = overdue_domain("state", "sla_due_at", operator, value, fields.Datetime.now())
+        if domain is None:
             raise UserError(self.env._("Overdue can only be searched as true or false."))
-        overdue = [("state", "=", "pending"), ("sla_due_at", "<", fields.Datetime.now())]
-        if (operator == "=") == bool(value):
-            return overdue
-        return ["!", "&", *overdue]
+        return domain
 
     @api.depends("event_ids")
     def _compute_event_id(self):
@@ -396,6 +394,7 @@ class CronofySchedulingRequest(models.Model):
                 vals["sent_at"] = fields.Datetime.now()
             if state in BOOKED_STATES and not vals.get("first_chosen_at"):
                 vals["first_chosen_at"] = vals["sent_at"]
+                vals.setdefault("working_hours_to_schedule", 0.0)
             if vals.get("applicant_id") and not vals.get("correlation_id"):
                 applicant = self.env["hr.applicant"].browse(vals["applicant_id"])
                 vals["correlation_id"] = self._new_correlation_id(applicant)

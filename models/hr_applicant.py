@@ -28,7 +28,7 @@ from .access import RECRUITMENT_INTERVIEWER, RECRUITMENT_OFFICER, check_groups
 from .applicant_context import NO_AUTOMATION_KEY, STAND_IN_LINK_KEY
 from .cronofy_scheduling_request import BOOKED_STATES, OPEN_STATES, STATES
 from .interview_time_format import format_interview_time, valid_zone
-from .scheduling_states import ATTENDANCE
+from .scheduling_states import ATTENDANCE, is_overdue, overdue_domain
 
 _logger = logging.getLogger(__name__)
 
@@ -200,7 +200,7 @@ class HrApplicant(models.Model):
         for applicant in self:
             state = applicant.cronofy_scheduling_state
             due = applicant.cronofy_sla_due_at
-            applicant.cronofy_scheduling_overdue = bool(state == "pending" and due and due < now)
+            applicant.cronofy_scheduling_overdue = is_overdue(state, due, now)
             start = applicant.cronofy_interview_start
             applicant.cronofy_attendance_due = bool(
                 state in BOOKED_STATES
@@ -210,15 +210,12 @@ class HrApplicant(models.Model):
             )
 
     def _search_cronofy_scheduling_overdue(self, operator, value):
-        if operator not in ("=", "!="):
+        domain = overdue_domain(
+            "cronofy_scheduling_state", "cronofy_sla_due_at", operator, value, fields.Datetime.now()
+        )
+        if domain is None:
             raise UserError(self.env._("Booking Overdue can only be searched as true or false."))
-        overdue = [
-            ("cronofy_scheduling_state", "=", "pending"),
-            ("cronofy_sla_due_at", "<", fields.Datetime.now()),
-        ]
-        if (operator == "=") == bool(value):
-            return overdue
-        return ["!", "&", *overdue]
+        return domain
 
     @api.depends(
         "cronofy_current_request_id",

@@ -44,3 +44,20 @@ ALLOWED_TRANSITIONS = {
     "failed": {"queued", "cancelled"},
     "cancelled": set(),
 }
+
+
+# The booking service level: a link still waiting for the candidate after its due
+# time is overdue. One rule for the request and for the applicant's copy of it.
+def is_overdue(state, due_at, now):
+    return bool(state == "pending" and due_at and due_at < now)
+
+
+def overdue_domain(state_field, due_field, operator, value, now):
+    """The search domain for ``overdue = value`` (operator '=' or '!='), or None for
+    an operator the flag does not support."""
+    if operator not in ("=", "!="):
+        return None
+    overdue = [(state_field, "=", "pending"), (due_field, "<", now)]
+    if (operator == "=") == bool(value):
+        return overdue
+    return ["!", "&", *overdue]
