@@ -148,11 +148,40 @@ class ResConfigSettings(models.TransientModel):
         groups="base.group_system",
     )
 
+    cronofy_sending_lanes_warning = fields.Char(
+        compute="_compute_cronofy_sending_lanes_warning", groups="base.group_system"
+    )
+
+    @api.depends("company_id")
     def _compute_cronofy_sending_lanes(self):
         lanes = self.env["cronofy.scheduling.request"]._sending_lanes_wanted()
         for settings in self:
             settings.cronofy_sending_lanes = lanes
             settings.cronofy_cron_workers_here = config["max_cron_threads"]
+
+    @api.depends("cronofy_sending_lanes", "cronofy_cron_workers_here")
+    def _compute_cronofy_sending_lanes_warning(self):
+        # Only this server's cron workers are known here: others may run more.
+        for settings in self:
+            lanes, workers = settings.cronofy_sending_lanes, settings.cronofy_cron_workers_here
+            warning = False
+            if lanes > workers:
+                warning = self.env._(
+                    "%(lanes)s senders, but this server runs %(workers)s cron worker(s): "
+                    "unless other Odoo servers run cron workers on this database, the "
+                    "senders take turns instead of sending at the same time.",
+                    lanes=lanes,
+                    workers=workers,
+                )
+            elif lanes == workers:
+                warning = self.env._(
+                    "The senders may keep all %(workers)s cron worker(s) of this server busy "
+                    "during a large send: unless other Odoo servers run cron workers on this "
+                    "database, bookings coming back from Cronofy may then wait up to a "
+                    "minute before they are applied.",
+                    workers=workers,
+                )
+            settings.cronofy_sending_lanes_warning = warning
 
     def _inverse_cronofy_sending_lanes(self):
         for settings in self:

@@ -3,10 +3,12 @@ link's mail waits in Odoo's mail queue instead of holding up the sender, and a 4
 holds the whole Cronofy application for every worker, not other companies'."""
 
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
+from odoo.tools import config
 
 from ..models.cronofy_scheduling_queue import MAX_SENDING_LANES, SENDER_XMLID
 from .test_stage_automation import CREATE_ROUTE, StageAutomationCase
@@ -49,6 +51,17 @@ class TestParallelSenders(StageAutomationCase):
 
         self._save_settings(1)
         self.assertEqual([cron.active for cron in senders], [True] + [False] * 7)
+
+    def test_settings_warn_when_this_server_has_too_few_cron_workers(self):
+        with patch.dict(config.options, {"max_cron_threads": 2}):
+            self._save_settings(1)
+            settings = self.env["res.config.settings"].create({})
+            self.assertEqual(settings.cronofy_cron_workers_here, 2)
+            self.assertFalse(settings.cronofy_sending_lanes_warning)
+            settings.cronofy_sending_lanes = 2
+            self.assertIn("up to a minute", settings.cronofy_sending_lanes_warning)
+            settings.cronofy_sending_lanes = 4
+            self.assertIn("take turns", settings.cronofy_sending_lanes_warning)
 
     def test_settings_refuse_a_number_of_senders_out_of_range(self):
         for lanes in (0, MAX_SENDING_LANES + 1):
