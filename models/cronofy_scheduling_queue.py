@@ -344,7 +344,11 @@ class CronofySchedulingQueue(models.AbstractModel):
     def _claim(self, query):
         # Raw SQL sees only what was flushed (writes earlier in this transaction).
         self.env.flush_all()
-        self.env.cr.execute(query, [fields.Datetime.now()])
+        # A row another sender took and committed after this transaction's snapshot
+        # raises a serialization failure (Odoo runs REPEATABLE READ): expected with
+        # several senders, the worker loop starts over with a fresh snapshot, so it
+        # is not logged as an ERROR.
+        self.env.cr.execute(query, [fields.Datetime.now()], log_exceptions=False)
         row = self.env.cr.fetchone()
         return self.sudo().browse(row[0]) if row else None
 
