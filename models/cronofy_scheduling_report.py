@@ -261,7 +261,7 @@ class CronofySchedulingReport(models.Model):
         # The measures as ratios of the measure columns' sums (see the module's
         # docstring); the count is theirs too when the rows are pre-aggregated.
         if aggregate_spec == "__count" and self.env.context.get(ROLLUP_GRAIN):
-            return SQL("COALESCE(SUM(%s), 0)", SQL.identifier(self._table, "cnt"))
+            return SQL("COALESCE(SUM(%s), 0)::int8", SQL.identifier(self._table, "cnt"))
         formula = measure_formulas(f'"{self._table}"').get(aggregate_spec)
         if formula:
             return SQL(formula)
