@@ -70,6 +70,19 @@ def print_size(entry):
         print(f"   {left} | {right} | {tail}")
         if pair.get("report_error"):
             print(f"      report read failed: {pair['report_error']}")
+    pending = entry.get("with_pending")
+    if pending:
+        print(
+            f"   with {pending['pending']:,} deltas pending (1,000 requests changed since the "
+            "last compaction), report all measures:"
+        )
+        for index, figure in enumerate(pending["pairs"]):
+            app = entry["pairs"][index]["applicant"]
+            print(
+                f"      {groupby_label(entry['pairs'][index]['report_groupby']):26s} "
+                f"{figure['ms']:8.1f} ms ({figure['ms'] / app['ms']:.2f}x hr.applicant's "
+                f"{app['ms']:.1f} ms), {figure['count']:,} requests"
+            )
     rep_rows = entry["pairs"][0].get("report", {}).get("count")
     print(
         f"   rows aggregated: report {'-' if rep_rows is None else f'{rep_rows:,}'}, "
@@ -137,6 +150,12 @@ def check_counts(entry):
                 if not wrong
                 else f"differ: {', '.join(wrong)}",
             )
+    for figure in (entry.get("with_pending") or {}).get("pairs", []):
+        ok &= correctness(
+            figure["count"] == entry["truth_after_changes"]["requests"],
+            f"report rows grouped by {figure['label']} with deltas pending = requests",
+            f"{figure['count']:,}",
+        )
     app_total = entry["pairs"][0]["applicant"]["count"]
     ok &= correctness(
         app_total == truth["applicants"],

@@ -137,7 +137,13 @@ class CronofySchedulingReport(models.Model):
         "Time to Schedule (h)", readonly=True, aggregator="avg", digits=(16, 1)
     )
     time_to_schedule_median = fields.Float(
-        "Median Time to Schedule (h)", readonly=True, aggregator="median", digits=(16, 1)
+        "Median Time to Schedule (h)",
+        readonly=True,
+        aggregator="median",
+        digits=(16, 1),
+        help="Estimated from hour bands (booked within 0.5, 1, 2, 3, 4, 5, 6, 8, 10, 12, 16, "
+        "20, 24, 30, 36, 48, 60, 72, 96, 120, 168, 240, 336, 504, 720 hours): it lies in "
+        "the band of the middle request, interpolated inside it; 720 means 720 or more.",
     )
     working_hours_to_schedule = fields.Float(
         "Working Hours to Schedule", readonly=True, aggregator="avg", digits=(16, 1)
@@ -256,6 +262,14 @@ class CronofySchedulingReport(models.Model):
             else:
                 return None
         return next((grain for grain, dims in GRAINS.items() if needed <= set(dims)), None)
+
+    def _read_group_having(self, having_domain, query):
+        having = super()._read_group_having(having_domain, query)
+        if self.env.context.get(ROLLUP_GRAIN) not in GRAINS:
+            return having
+        # Deltas not folded yet may empty a combination the folded rows still hold.
+        not_empty = SQL("SUM(%s) <> 0", SQL.identifier(self._table, "cnt"))
+        return SQL("%s AND %s", having, not_empty) if having else not_empty
 
     def _read_group_select(self, aggregate_spec, query):
         # The measures as ratios of the measure columns' sums (see the module's

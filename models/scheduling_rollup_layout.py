@@ -153,19 +153,15 @@ def grain_projection(grain, source):
 
 def rollup_subquery(grain):
     """The rows the report reads at ``grain``: this table's UNION ALL the deltas not
-    folded yet, summed per combination, without the combinations emptied since."""
+    folded yet (the report's grouped read sums them, and drops the groups they
+    emptied: see CronofySchedulingReport._read_group_having)."""
     dims = ", ".join(DIMENSION_NAMES)
-    sums = ", ".join(f"SUM({m}) AS {m}" for m in MEASURE_NAMES)
     measures = ", ".join(MEASURE_NAMES)
     return SQL(
         f"""
-        SELECT {dims}, {sums}
-          FROM (SELECT {dims}, {measures} FROM {ROLLUP_TABLE} WHERE grain = %s
-                UNION ALL
-                SELECT {", ".join(grain_projection(grain, "d"))}, {measures}
-                  FROM {DELTA_TABLE} d) AS rows
-      GROUP BY {dims}
-        HAVING SUM(cnt) <> 0
+        SELECT {dims}, {measures} FROM {ROLLUP_TABLE} WHERE grain = %s
+        UNION ALL
+        SELECT {", ".join(grain_projection(grain, "d"))}, {measures} FROM {DELTA_TABLE} d
         """,  # noqa: S608 - fixed names
         grain,
     )

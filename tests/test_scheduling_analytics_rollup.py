@@ -335,3 +335,26 @@ class TestSchedulingRollup(TransactionCase):
         self.assertEqual(band, (5, 6))
         self.assertTrue(band[0] <= group["time_to_schedule_median"] <= band[1])
         self.assertAlmostEqual(group["time_to_schedule_median"], 5.5)
+
+    def test_the_upgrade_counts_the_requests_already_stored(self):
+        import importlib.util
+        from pathlib import Path
+
+        request = self._sent("Old Rollup")
+        self._move(request, 3, "time_chosen", interview_at=20)
+        self.Rollup._rollup_compact()
+        counted = self._rollup_rows()
+        # A database of 18.0.1.1.0: requests, no figures, no copies of the stage.
+        self.env.cr.execute(f"DELETE FROM {ROLLUP_TABLE}")  # noqa: S608
+        self.env.cr.execute(
+            "UPDATE cronofy_scheduling_request SET rollup_stage_id = NULL, rollup_user_id = NULL"
+        )
+        self.env.cr.execute(f"DELETE FROM {DELTA_TABLE}")  # noqa: S608
+        path = Path(__file__).parents[1] / "migrations" / "18.0.1.2.0" / "post-migrate.py"
+        spec = importlib.util.spec_from_file_location("hrc_rollup_post_migrate", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(self.env.cr, "18.0.1.1.0")
+        self.assertEqual(self._rollup_rows(), counted)
+        self.assertEqual(self._pending(), 0)
+        self._assert_all_same("after the upgrade")
