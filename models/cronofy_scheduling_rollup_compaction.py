@@ -36,6 +36,7 @@ class CronofySchedulingRollupCompaction(models.AbstractModel):
     def _rollup_compact(self):
         """Fold the deltas into the grains; returns how many were folded (None when
         another compaction or rebuild holds the lock)."""
+        self.env.flush_all()  # this transaction's own changes reach the triggers first
         cr = self.env.cr
         cr.execute("SELECT pg_try_advisory_xact_lock(%s)", [ROLLUP_LOCK])
         if not cr.fetchone()[0]:
@@ -54,6 +55,7 @@ class CronofySchedulingRollupCompaction(models.AbstractModel):
 
     def _rollup_rebuild(self):
         """Count every request again, from scratch."""
+        self.env.flush_all()
         cr = self.env.cr
         cr.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK])
         # Requests the triggers did not see (made before them): their applicant's
