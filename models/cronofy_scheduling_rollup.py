@@ -44,6 +44,7 @@ from .scheduling_rollup_layout import (
     MEASURES,
     ROLLUP_TABLE,
     contribution,
+    fixed,
 )
 
 
@@ -69,8 +70,11 @@ class CronofySchedulingRollup(models.Model):
         # Every compaction leaves the deltas it folded dead: autovacuum past 1,000 of
         # them, whatever the table's size, so that the reads do not scan them for long.
         cr.execute(
-            f"ALTER TABLE {DELTA_TABLE} SET (autovacuum_vacuum_scale_factor = 0, "
-            "autovacuum_vacuum_threshold = 1000)"
+            SQL(
+                "ALTER TABLE %s SET (autovacuum_vacuum_scale_factor = 0, "
+                "autovacuum_vacuum_threshold = 1000)",
+                SQL.identifier(DELTA_TABLE),
+            )
         )
         self._rollup_create_triggers()
         if fresh:
@@ -78,19 +82,31 @@ class CronofySchedulingRollup(models.Model):
 
     def _rollup_create_tables(self):
         cr = self.env.cr
-        dims = ", ".join(f"{name} {sql_type}" for name, sql_type, _ in DIMENSIONS)
-        measures = ", ".join(f"{name} {sql_type} NOT NULL" for name, sql_type, _ in MEASURES)
-        cr.execute(f"DROP TABLE IF EXISTS {ROLLUP_TABLE}, {DELTA_TABLE}")
+        rollup, delta = SQL.identifier(ROLLUP_TABLE), SQL.identifier(DELTA_TABLE)
+        columns = fixed(
+            ", ".join(
+                [f"{name} {sql_type}" for name, sql_type, _ in DIMENSIONS]
+                + [f"{name} {sql_type} NOT NULL" for name, sql_type, _ in MEASURES]
+            )
+        )
+        cr.execute(SQL("DROP TABLE IF EXISTS %s, %s", rollup, delta))
         cr.execute(
-            f"CREATE TABLE {ROLLUP_TABLE} (id serial PRIMARY KEY, grain varchar NOT NULL, "
-            f"{dims}, {measures})"
+            SQL(
+                "CREATE TABLE %s (id serial PRIMARY KEY, grain varchar NOT NULL, %s)",
+                rollup,
+                columns,
+            )
         )
         # One row per grain and combination (NULL is a value here: "no job").
         cr.execute(
-            f"CREATE UNIQUE INDEX {ROLLUP_TABLE}_key ON {ROLLUP_TABLE} "
-            f"(grain, {', '.join(DIMENSION_NAMES)}) NULLS NOT DISTINCT"
+            SQL(
+                "CREATE UNIQUE INDEX %s ON %s (grain, %s) NULLS NOT DISTINCT",
+                SQL.identifier(f"{ROLLUP_TABLE}_key"),
+                rollup,
+                fixed(", ".join(DIMENSION_NAMES)),
+            )
         )
-        cr.execute(f"CREATE TABLE {DELTA_TABLE} (id bigserial PRIMARY KEY, {dims}, {measures})")
+        cr.execute(SQL("CREATE TABLE %s (id bigserial PRIMARY KEY, %s)", delta, columns))
         cr.execute(SQL("COMMENT ON TABLE %s IS %s", SQL.identifier(ROLLUP_TABLE), LAYOUT))
         cr.execute(
             "ALTER TABLE cronofy_scheduling_request "
@@ -101,11 +117,10 @@ class CronofySchedulingRollup(models.Model):
     def _rollup_create_triggers(self):
         """The triggers (idempotent: CREATE OR REPLACE, DROP IF EXISTS)."""
         cr = self.env.cr
-        columns = ", ".join(DIMENSION_NAMES + MEASURE_NAMES)
         changed = " OR ".join(f"o.{c} IS DISTINCT FROM r.{c}" for c in COUNTED_COLUMNS)
-        changed_back = changed.replace("o.", "x.").replace("r.", "o.").replace("x.", "r.")
         cr.execute(
-            f"""
+            SQL(
+                """
             CREATE OR REPLACE FUNCTION hrc_rollup_request_copy() RETURNS trigger
             LANGUAGE plpgsql AS $$
             BEGIN
@@ -119,20 +134,21 @@ class CronofySchedulingRollup(models.Model):
             LANGUAGE plpgsql AS $$
             BEGIN
                 IF TG_OP = 'INSERT' THEN
-                    INSERT INTO {DELTA_TABLE} ({columns})
-                    SELECT {contribution(1)} FROM new_rows r;
+                    INSERT INTO %(delta)s (%(columns)s)
+                    SELECT %(plus)s FROM new_rows r;
                 ELSIF TG_OP = 'DELETE' THEN
-                    INSERT INTO {DELTA_TABLE} ({columns})
-                    SELECT {contribution(-1)} FROM old_rows r;
+                    INSERT INTO %(delta)s (%(columns)s)
+                    SELECT %(minus)s FROM old_rows r;
                 ELSE
-                    INSERT INTO {DELTA_TABLE} ({columns})
-                    SELECT {contribution(-1)}
+                    -- Only the rows changed in a column they are counted by.
+                    INSERT INTO %(delta)s (%(columns)s)
+                    SELECT %(minus)s
                       FROM old_rows r JOIN new_rows o ON o.id = r.id
-                     WHERE {changed}
+                     WHERE %(changed)s
                     UNION ALL
-                    SELECT {contribution(1)}
+                    SELECT %(plus)s
                       FROM new_rows r JOIN old_rows o ON o.id = r.id
-                     WHERE {changed_back};
+                     WHERE %(changed)s;
                 END IF;
                 RETURN NULL;
             END $$;
@@ -171,17 +187,26 @@ class CronofySchedulingRollup(models.Model):
             CREATE TRIGGER hrc_rollup_applicant AFTER UPDATE ON hr_applicant
                 REFERENCING NEW TABLE AS new_rows
                 FOR EACH STATEMENT EXECUTE FUNCTION hrc_rollup_applicant_moved();
-            """  # noqa: S608 - fixed names
+                """,
+                delta=SQL.identifier(DELTA_TABLE),
+                columns=fixed(", ".join(DIMENSION_NAMES + MEASURE_NAMES)),
+                plus=fixed(contribution(1)),
+                minus=fixed(contribution(-1)),
+                changed=fixed(changed),
+            )
         )
 
 
 def drop_rollup(cr):
     """Uninstall: the triggers on hr_applicant must not outlive the addon."""
     cr.execute(
-        f"""
-        DROP FUNCTION IF EXISTS hrc_rollup_applicant_moved() CASCADE;
-        DROP FUNCTION IF EXISTS hrc_rollup_request_delta() CASCADE;
-        DROP FUNCTION IF EXISTS hrc_rollup_request_copy() CASCADE;
-        DROP TABLE IF EXISTS {DELTA_TABLE};
-        """
+        SQL(
+            """
+            DROP FUNCTION IF EXISTS hrc_rollup_applicant_moved() CASCADE;
+            DROP FUNCTION IF EXISTS hrc_rollup_request_delta() CASCADE;
+            DROP FUNCTION IF EXISTS hrc_rollup_request_copy() CASCADE;
+            DROP TABLE IF EXISTS %s;
+            """,
+            SQL.identifier(DELTA_TABLE),
+        )
     )

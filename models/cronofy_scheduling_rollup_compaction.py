@@ -11,11 +11,13 @@ them from running at once."""
 import logging
 
 from odoo import models
+from odoo.tools import SQL
 
 from .scheduling_rollup_layout import (
     DELTA_TABLE,
     ROLLUP_TABLE,
     contribution,
+    fixed,
     fold_into_rollup,
 )
 
@@ -41,15 +43,19 @@ class CronofySchedulingRollupCompaction(models.AbstractModel):
         cr.execute("SELECT pg_try_advisory_xact_lock(%s)", [ROLLUP_LOCK])
         if not cr.fetchone()[0]:
             return None
-        cr.execute(f"CREATE TEMP TABLE {FOLDING} (LIKE {DELTA_TABLE}) ON COMMIT DROP")
+        folding, delta = SQL.identifier(FOLDING), SQL.identifier(DELTA_TABLE)
+        cr.execute(SQL("CREATE TEMP TABLE %s (LIKE %s) ON COMMIT DROP", folding, delta))
         cr.execute(
-            f"WITH moved AS (DELETE FROM {DELTA_TABLE} RETURNING *) "  # noqa: S608 - fixed names
-            f"INSERT INTO {FOLDING} SELECT * FROM moved"
+            SQL(
+                "WITH moved AS (DELETE FROM %s RETURNING *) INSERT INTO %s SELECT * FROM moved",
+                delta,
+                folding,
+            )
         )
         folded = cr.rowcount
         if folded:
             fold_into_rollup(cr, FOLDING)
-        cr.execute(f"DROP TABLE {FOLDING}")
+        cr.execute(SQL("DROP TABLE %s", folding))
         _logger.debug("scheduling report: %s changes folded", folded)
         return folded
 
@@ -70,15 +76,20 @@ class CronofySchedulingRollupCompaction(models.AbstractModel):
                     OR r.rollup_user_id IS DISTINCT FROM a.user_id)
             """
         )
-        cr.execute(f"DELETE FROM {DELTA_TABLE}")  # noqa: S608 - fixed name
-        cr.execute(f"DELETE FROM {ROLLUP_TABLE}")  # noqa: S608 - fixed name
+        folding = SQL.identifier(FOLDING)
+        cr.execute(SQL("DELETE FROM %s", SQL.identifier(DELTA_TABLE)))
+        cr.execute(SQL("DELETE FROM %s", SQL.identifier(ROLLUP_TABLE)))
         cr.execute(
-            f"CREATE TEMP TABLE {FOLDING} ON COMMIT DROP AS "  # noqa: S608 - fixed names
-            f"SELECT {contribution(1)} FROM cronofy_scheduling_request r"
+            SQL(
+                "CREATE TEMP TABLE %s ON COMMIT DROP AS "
+                "SELECT %s FROM cronofy_scheduling_request r",
+                folding,
+                fixed(contribution(1)),
+            )
         )
-        cr.execute(f"SELECT count(*) FROM {FOLDING}")  # noqa: S608 - fixed name
+        cr.execute(SQL("SELECT count(*) FROM %s", folding))
         counted = cr.fetchone()[0]
         fold_into_rollup(cr, FOLDING)
-        cr.execute(f"DROP TABLE {FOLDING}")
+        cr.execute(SQL("DROP TABLE %s", folding))
         _logger.info("scheduling report: %s requests counted into its figures", counted)
         return counted

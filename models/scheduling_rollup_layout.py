@@ -88,7 +88,11 @@ GRAINS = {
     "job_recruiter": ("company_id", "job_id", "user_id"),
     "job_outcome": ("company_id", "job_id", "outcome", "attendance", "first_chosen_at"),
     "template_outcome": (
-        "company_id", "template_id", "outcome", "attendance", "first_chosen_at",
+        "company_id",
+        "template_id",
+        "outcome",
+        "attendance",
+        "first_chosen_at",
     ),  # fmt: skip
     "week": ("company_id", "sent_at"),
     "week_outcome": ("company_id", "sent_at", "outcome", "attendance", "first_chosen_at"),
@@ -151,44 +155,60 @@ def grain_projection(grain, source):
     return columns
 
 
+def fixed(text):
+    """A fragment of this module's SQL: names and expressions of the constants above,
+    never a value from outside."""
+    return SQL(text)
+
+
 def rollup_subquery(grain):
     """The rows the report reads at ``grain``: this table's UNION ALL the deltas not
     folded yet (the report's grouped read sums them, and drops the groups they
     emptied: see CronofySchedulingReport._read_group_having)."""
-    dims = ", ".join(DIMENSION_NAMES)
-    measures = ", ".join(MEASURE_NAMES)
+    columns = fixed(", ".join(DIMENSION_NAMES + MEASURE_NAMES))
     return SQL(
-        f"""
-        SELECT {dims}, {measures} FROM {ROLLUP_TABLE} WHERE grain = %s
+        """
+        SELECT %(columns)s FROM %(rollup)s WHERE grain = %(grain)s
         UNION ALL
-        SELECT {", ".join(grain_projection(grain, "d"))}, {measures} FROM {DELTA_TABLE} d
-        """,  # noqa: S608 - fixed names
-        grain,
+        SELECT %(projection)s, %(measures)s FROM %(delta)s d
+        """,
+        columns=columns,
+        rollup=SQL.identifier(ROLLUP_TABLE),
+        grain=grain,
+        projection=fixed(", ".join(grain_projection(grain, "d"))),
+        measures=fixed(", ".join(MEASURE_NAMES)),
+        delta=SQL.identifier(DELTA_TABLE),
     )
 
 
 def fold_into_rollup(cr, source):
     """Add the rows of table ``source`` (the delta table's columns) to every grain,
     then drop the combinations left empty."""
-    dims = ", ".join(DIMENSION_NAMES)
-    measures = ", ".join(MEASURE_NAMES)
-    sums = ", ".join(f"SUM(d.{m})" for m in MEASURE_NAMES)
-    added = ", ".join(f"{m} = {ROLLUP_TABLE}.{m} + EXCLUDED.{m}" for m in MEASURE_NAMES)
-    positions = ", ".join(str(i + 2) for i in range(len(DIMENSION_NAMES)))
+    dims = fixed(", ".join(DIMENSION_NAMES))
     for grain in GRAINS:
         cr.execute(
             SQL(
-                f"""
-                INSERT INTO {ROLLUP_TABLE} (grain, {dims}, {measures})
-                SELECT %s, {", ".join(grain_projection(grain, "d"))}, {sums}
-                  FROM {source} d
-              GROUP BY {positions}
-                    ON CONFLICT (grain, {dims}) DO UPDATE SET {added}
-                """,  # noqa: S608 - fixed names
-                grain,
+                """
+                INSERT INTO %(rollup)s (grain, %(dims)s, %(measures)s)
+                SELECT %(grain)s, %(projection)s, %(sums)s
+                  FROM %(source)s d
+              GROUP BY %(positions)s
+                    ON CONFLICT (grain, %(dims)s) DO UPDATE SET %(added)s
+                """,
+                rollup=SQL.identifier(ROLLUP_TABLE),
+                dims=dims,
+                measures=fixed(", ".join(MEASURE_NAMES)),
+                grain=grain,
+                projection=fixed(", ".join(grain_projection(grain, "d"))),
+                sums=fixed(", ".join(f"SUM(d.{m})" for m in MEASURE_NAMES)),
+                source=SQL.identifier(source),
+                positions=fixed(", ".join(str(i + 2) for i in range(len(DIMENSION_NAMES)))),
+                added=fixed(
+                    ", ".join(f"{m} = {ROLLUP_TABLE}.{m} + EXCLUDED.{m}" for m in MEASURE_NAMES)
+                ),
             )
         )
-    cr.execute(f"DELETE FROM {ROLLUP_TABLE} WHERE cnt = 0")  # noqa: S608 - fixed name
+    cr.execute(SQL("DELETE FROM %s WHERE cnt = 0", SQL.identifier(ROLLUP_TABLE)))
 
 
 def _median_formula(t):

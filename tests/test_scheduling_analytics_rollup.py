@@ -113,9 +113,7 @@ class TestSchedulingRollup(TransactionCase):
         groups = report.read_group(domain, FIELDS, groupby, lazy=False)
         rows = []
         for group in groups:
-            key = tuple(
-                group[g][0] if isinstance(group[g], tuple) else group[g] for g in groupby
-            )
+            key = tuple(group[g][0] if isinstance(group[g], tuple) else group[g] for g in groupby)
             rows.append((key, {name: group.get(name.split(":")[0]) for name in FIELDS}))
         return sorted(rows, key=repr)
 
@@ -206,8 +204,7 @@ class TestSchedulingRollup(TransactionCase):
         # Bulk SQL, as an import or a fix-up script would: company and template.
         self.env.flush_all()
         self.env.cr.execute(
-            "UPDATE cronofy_scheduling_request SET company_id = %s, template_id = %s "
-            "WHERE id = %s",
+            "UPDATE cronofy_scheduling_request SET company_id = %s, template_id = %s WHERE id = %s",
             [self.company_b.id, self.template_2.id, quick.id],
         )
         self.Request.invalidate_model()
