@@ -3,6 +3,8 @@ cronofy_scheduling_rollup.py): dimensions, measures, grains, and the SQL that co
 a request's contribution, shared by the triggers, the compaction, the rebuild, the
 report's view and its reads."""
 
+import hashlib
+
 from odoo.tools import SQL
 
 # Hours from sent to the first time chosen, of a request row ``r``.
@@ -107,10 +109,9 @@ COUNTED_COLUMNS = (
     "first_chosen_at", "state", "outcome_unknown", "attendance", "reschedule_count",
     "working_hours_to_schedule",
 )  # fmt: skip
-# A change of the table's layout (columns, grains) rebuilds it on upgrade.
-LAYOUT = "rollup-v1 " + " ".join(
-    [*DIMENSION_NAMES, *MEASURE_NAMES, *(f"{g}={','.join(d)}" for g, d in GRAINS.items())]
-)
+# A change of the layout (columns, what a request adds to them, band edges, grains)
+# rebuilds the tables on upgrade: init() compares this with the table's comment.
+LAYOUT = "rollup " + hashlib.sha256(repr((DIMENSIONS, MEASURES, GRAINS)).encode()).hexdigest()[:16]
 
 
 def measure_value(sql_type, expr):

@@ -356,3 +356,17 @@ class TestSchedulingRollup(TransactionCase):
         self.assertEqual(self._rollup_rows(), counted)
         self.assertEqual(self._pending(), 0)
         self._assert_all_same("after the upgrade")
+
+    def test_a_new_layout_rebuilds_the_tables_and_init_is_idempotent(self):
+        request = self._sent("Layout Rollup")
+        self._move(request, 4, "time_chosen", interview_at=20)
+        self.Rollup._rollup_compact()
+        counted = self._rollup_rows()
+        self.Rollup.init()  # the same layout: tables kept, triggers replaced
+        self.assertEqual(self._rollup_rows(), counted)
+        self.env.cr.execute(f"COMMENT ON TABLE {ROLLUP_TABLE} IS 'an older layout'")
+        self.Rollup.init()  # recreated and counted again
+        self.assertEqual(self._rollup_rows(), counted)
+        self._move(request, 6, "rescheduled", interview_at=30)
+        self.assertEqual(self._pending(), 2, "the triggers write to the new tables")
+        self._assert_all_same("after a new layout")
