@@ -7,9 +7,16 @@ while holding the limiter row lock, in a short cursor of its own that commits at
 the sliding-window check and the reservation are atomic across workers and never wait
 on a slow HTTP call.
 
+These short cursors run READ COMMITTED (Odoo's own are REPEATABLE READ): after waiting
+for the row lock, the window query must see the calls the previous holder just
+committed, or two workers could reserve the same slot; and the prune of old calls
+must not fail on rows another worker pruned meanwhile.
+
 A 429 answer with Retry-After holds the whole application (``held_until``): every
 worker of every server then waits for it instead of each one finding the 429 on its own.
 """
+
+import contextlib
 
 from odoo import api, fields, models
 
@@ -49,13 +56,21 @@ class CronofyRateLimiter(models.Model):
             for window, default in DEFAULT_LIMITS.items()
         }
 
+    @contextlib.contextmanager
+    def _own_cursor(self):
+        with self.env.registry.cursor() as cr:
+            # Under test the cursor shares the test's transaction, already begun.
+            if not self.env.registry.in_test_mode():
+                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            yield cr
+
     @api.model
     def _reserve(self, key):
         """Reserve one call for the application ``key``. Returns 0.0 when reserved, or
         the seconds to wait before a call can be reserved (nothing is reserved then)."""
         limits = self._limits()
         longest = max(window + WINDOW_MARGIN_SECONDS[window] for window in limits)
-        with self.env.registry.cursor() as cr:
+        with self._own_cursor() as cr:
             cr.execute(
                 "INSERT INTO cronofy_rate_limiter (key) VALUES (%s) ON CONFLICT (key) DO NOTHING",
                 [key],
@@ -100,7 +115,7 @@ class CronofyRateLimiter(models.Model):
         it during ``seconds`` (its Retry-After, 1 when it gave none), for every worker.
         A hold only ever grows: a shorter Retry-After seen later does not shorten it."""
         seconds = max(float(seconds or 1.0), 0.0)
-        with self.env.registry.cursor() as cr:
+        with self._own_cursor() as cr:
             cr.execute(
                 "INSERT INTO cronofy_rate_limiter (key) VALUES (%s) ON CONFLICT (key) DO NOTHING",
                 [key],
