@@ -6,6 +6,9 @@ clock (``clock_timestamp()``, the same clock for every worker). A worker reserve
 while holding the limiter row lock, in a short cursor of its own that commits at once:
 the sliding-window check and the reservation are atomic across workers and never wait
 on a slow HTTP call.
+
+A 429 answer with Retry-After holds the whole application (``held_until``): every
+worker of every server then waits for it instead of each one finding the 429 on its own.
 """
 
 from odoo import api, fields, models
@@ -29,6 +32,11 @@ class CronofyRateLimiter(models.Model):
     _log_access = False
 
     key = fields.Char(required=True, readonly=True, help="One Cronofy application.")
+    held_until = fields.Float(
+        readonly=True,
+        help="Seconds since the epoch (database clock) before which no call is reserved: "
+        "Cronofy answered 429 with Retry-After.",
+    )
 
     _sql_constraints = [("key_unique", "unique(key)", "One limiter per Cronofy application.")]
 
@@ -53,13 +61,13 @@ class CronofyRateLimiter(models.Model):
                 [key],
             )
             cr.execute(
-                "SELECT id, extract(epoch FROM clock_timestamp()) "
+                "SELECT id, extract(epoch FROM clock_timestamp()), held_until "
                 "FROM cronofy_rate_limiter WHERE key = %s FOR UPDATE",
                 [key],
             )
-            limiter_id, now = cr.fetchone()
+            limiter_id, now, held_until = cr.fetchone()
             now = float(now)
-            wait = 0.0
+            wait = max((held_until or 0.0) - now, 0.0)
             for window, max_calls in limits.items():
                 if max_calls <= 0:
                     continue
@@ -85,3 +93,21 @@ class CronofyRateLimiter(models.Model):
                 [limiter_id, now - longest],
             )
         return 0.0
+
+    @api.model
+    def _hold(self, key, seconds):
+        """Cronofy refused a call of the application ``key`` (429): reserve nothing for
+        it during ``seconds`` (its Retry-After, 1 when it gave none), for every worker.
+        A hold only ever grows: a shorter Retry-After seen later does not shorten it."""
+        seconds = max(float(seconds or 1.0), 0.0)
+        with self.env.registry.cursor() as cr:
+            cr.execute(
+                "INSERT INTO cronofy_rate_limiter (key) VALUES (%s) ON CONFLICT (key) DO NOTHING",
+                [key],
+            )
+            cr.execute(
+                "UPDATE cronofy_rate_limiter "
+                "SET held_until = GREATEST(COALESCE(held_until, 0), "
+                "extract(epoch FROM clock_timestamp()) + %s) WHERE key = %s",
+                [seconds, key],
+            )

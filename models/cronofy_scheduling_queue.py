@@ -11,6 +11,15 @@ PostgreSQL:
   concurrent moves and workers can never produce two links;
 * workers claim rows with ``FOR UPDATE SKIP LOCKED`` and reserve each call against the
   per-application rate limit (``cronofy.rate.limiter``);
+* Odoo runs one cron record in one worker at a time, so the queue has several senders
+  (cron records running the same method, ``hr_recruitment_cronofy.sending_lanes`` of
+  them active): with as many cron workers, on one Odoo server or several, they drain it
+  in parallel. Nothing else is shared between them: no lock is held across a Cronofy
+  call (the claim's lock ends with the commit before it), and the only row they all
+  write is the rate limiter's, in a cursor of its own, for a few milliseconds;
+* the link's mail goes to Odoo's outgoing mail queue (``mail.mail``, sent by Odoo's
+  mail cron, triggered at once): the sender goes on with the next link instead of
+  talking SMTP, and the chatter shows the message immediately;
 * before calling Cronofy the worker commits ``dispatch_started_at``: Cronofy has no
   idempotency key, so a row found later with that mark but without an answer may or may
   not exist at Cronofy. It is never created again automatically; it is marked failed
@@ -81,6 +90,11 @@ from .scheduling_states import BOOKED_STATES, OPEN_STATES
 _logger = logging.getLogger(__name__)
 
 AUTOMATION_CRON = "hr_recruitment_cronofy.ir_cron_cronofy_automation_queue"
+# Senders 2..MAX_SENDING_LANES (data/cronofy_automation_data.xml); sender 1 is AUTOMATION_CRON.
+SENDER_XMLID = "hr_recruitment_cronofy.ir_cron_cronofy_automation_queue_lane_%d"
+SENDING_LANES_PARAM = "hr_recruitment_cronofy.sending_lanes"
+MAX_SENDING_LANES = 8
+MAIL_QUEUE_CRON = "mail.ir_cron_mail_scheduler_action"
 # A create whose worker vanished for this long is treated as interrupted. Far longer
 # than the client's timeouts (5 s connect + 30 s read).
 IN_FLIGHT_LEASE = timedelta(minutes=5)
@@ -213,7 +227,7 @@ class CronofySchedulingQueue(models.AbstractModel):
                     "last_error": False,
                 },
             )
-        self.env.ref(AUTOMATION_CRON)._trigger()
+        self._trigger_link_senders()
 
     def _cancel_open(self, reason=None):
         """Cancel in Odoo now, and queue the Cronofy cancellation for the cron (never an
@@ -232,8 +246,44 @@ class CronofySchedulingQueue(models.AbstractModel):
                 },
             )
         if open_requests.filtered("cronofy_cancel_pending"):
-            self.env.ref(AUTOMATION_CRON)._trigger()
+            self._trigger_link_senders()
         return open_requests
+
+    # ------------------------------------------------------------------
+    # The senders: cron records that drain the queue in parallel
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _sending_lanes_wanted(self):
+        wanted = int(number_parameter(self.env, SENDING_LANES_PARAM, 1))
+        return min(max(wanted, 1), MAX_SENDING_LANES)
+
+    @api.model
+    def _link_senders(self):
+        """The active sender crons (sender 1 first)."""
+        crons = self.env.ref(AUTOMATION_CRON).sudo()
+        for lane in range(2, MAX_SENDING_LANES + 1):
+            crons |= self.env.ref(SENDER_XMLID % lane, raise_if_not_found=False) or crons.browse()
+        return crons.filtered("active")
+
+    @api.model
+    def _trigger_link_senders(self, at=None):
+        """Wake every active sender (at ``at``, else now). Those that find nothing
+        left to claim end at once."""
+        for cron in self._link_senders():
+            cron._trigger(at)
+
+    @api.model
+    def _sync_sending_lanes(self):
+        """Activate senders 2..N for ``hr_recruitment_cronofy.sending_lanes`` = N and
+        deactivate the others (Settings calls this on save). Sender 1 keeps the state
+        the admin gave it: deactivating it stops sending links altogether."""
+        wanted = self._sending_lanes_wanted()
+        for lane in range(2, MAX_SENDING_LANES + 1):
+            cron = self.env.ref(SENDER_XMLID % lane, raise_if_not_found=False)
+            if cron and cron.active != (lane <= wanted):
+                cron.sudo().active = lane <= wanted
+        return wanted
 
     # ------------------------------------------------------------------
     # The automation cron worker
@@ -275,11 +325,10 @@ class CronofySchedulingQueue(models.AbstractModel):
 
     @api.model
     def _schedule_next_run(self, wait=None):
-        cron = self.env.ref(AUTOMATION_CRON)
         now = fields.Datetime.now()
         self.env.flush_all()
         if wait is not None:
-            cron._trigger(now + timedelta(seconds=wait))
+            self._trigger_link_senders(now + timedelta(seconds=wait))
             return
         self.env.cr.execute(
             "SELECT min(coalesce(next_attempt_at, %s)) FROM cronofy_scheduling_request "
@@ -289,7 +338,7 @@ class CronofySchedulingQueue(models.AbstractModel):
         )
         next_at = self.env.cr.fetchone()[0]
         if next_at:
-            cron._trigger(max(next_at, now))
+            self._trigger_link_senders(max(next_at, now))
 
     @api.model
     def _claim(self, query):
@@ -328,6 +377,7 @@ class CronofySchedulingQueue(models.AbstractModel):
         try:
             created = request._create_at_cronofy(connection)
         except RateLimitedError as error:
+            self.env["cronofy.rate.limiter"]._hold(rate_key, error.retry_after)
             request._postpone(
                 error.retry_after or 1.0,
                 self.env._("Cronofy's rate limit was reached; retrying automatically."),
@@ -445,7 +495,15 @@ class CronofySchedulingQueue(models.AbstractModel):
                 subtype_xmlid="mail.mt_note",
             )
             return
-        self._post_link_mail(mail_template)
+        self._queue_link_mail(mail_template)
+
+    def _queue_link_mail(self, mail_template, **kwargs):
+        """Post the link mail for Odoo's mail cron to send (mail.mail), and wake it:
+        the candidate gets it within moments, and the sender is not held up by SMTP."""
+        self.with_context(mail_notify_force_send=False)._post_link_mail(mail_template, **kwargs)
+        mail_cron = self.env.ref(MAIL_QUEUE_CRON, raise_if_not_found=False)
+        if mail_cron:
+            mail_cron.sudo()._trigger()
 
     def _postpone(self, delay_seconds, message, *, count_attempt):
         """Try again later: after ``delay_seconds``, or (None) the back-off of the
@@ -623,6 +681,7 @@ class CronofySchedulingQueue(models.AbstractModel):
         except NotFoundError:
             request.write({"cronofy_cancel_pending": False, "last_error": False})
         except RateLimitedError as error:
+            self.env["cronofy.rate.limiter"]._hold(rate_key, error.retry_after)
             request.write(
                 {
                     "next_attempt_at": fields.Datetime.now()
@@ -724,8 +783,13 @@ class CronofySchedulingQueue(models.AbstractModel):
             chunk = self[start : start + QUERY_CHUNK]
             if budgeted and self.env["cronofy.rate.limiter"]._reserve(connection._rate_limit_key()):
                 break
-            with connection._scheduler_client() as client:
-                found = client.query_scheduling_requests(chunk.mapped("cronofy_id"))
+            try:
+                with connection._scheduler_client() as client:
+                    found = client.query_scheduling_requests(chunk.mapped("cronofy_id"))
+            except RateLimitedError as error:
+                limiter = self.env["cronofy.rate.limiter"]
+                limiter._hold(connection._rate_limit_key(), error.retry_after)
+                raise
             chunk.write({"reconciled_at": fields.Datetime.now()})
             queued += chunk._queue_cronofy_answers(connection, found)
         if queued and silent:
@@ -920,7 +984,7 @@ class CronofySchedulingQueue(models.AbstractModel):
         reminded = due.filtered(lambda request: request._should_remind())
         for request in reminded:
             author = request.applicant_id.user_id or request.user_id
-            request._post_link_mail(template, author_id=author.partner_id.id or None)
+            request._queue_link_mail(template, author_id=author.partner_id.id or None)
         if reminded:
             _logger.info("Scheduling reminders sent to %s candidates", len(reminded))
         return len(reminded)

@@ -37,7 +37,6 @@ _logger = logging.getLogger(__name__)
 WAITING_STATES = ("queued", "pending")
 # The states after which a link will not lead to an interview without the recruiter.
 ATTENTION_STATES = ("failed", "declined", "expired")
-QUEUE_CRON_XMLID = "hr_recruitment_cronofy.ir_cron_cronofy_automation_queue"
 SCHEDULING_LINK_TEMPLATE = "hr_recruitment_cronofy.mail_template_schedule_interview"
 
 # Plain paths a recruitment manager outside "Mail Template Editor" may use, in mail
@@ -573,7 +572,7 @@ class HrApplicant(models.Model):
                 body=Markup("<p>{}</p>").format(reason), subtype_xmlid="mail.mt_note"
             )
         if queued:
-            self.env.ref(QUEUE_CRON_XMLID).sudo()._trigger()
+            self.env["cronofy.scheduling.request"].sudo()._trigger_link_senders()
         return queued, self.browse([applicant.id for applicant in skipped])
 
     def _cronofy_queued_request_values(self, template):

@@ -7,8 +7,10 @@ browser), shows whether one is set, and a typed value replaces the stored one.
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import config
 
 from .access import SYSTEM, check_groups
+from .cronofy_scheduling_queue import MAX_SENDING_LANES, SENDING_LANES_PARAM
 
 SECRET_SETTINGS = {
     "cronofy_client_secret": "client_secret",
@@ -130,6 +132,72 @@ class ResConfigSettings(models.TransientModel):
     cronofy_setup_checklist_html = fields.Html(
         related="cronofy_connection_id.setup_checklist_html", groups="base.group_system"
     )
+
+    # Not per company: the senders are cron records of the whole database.
+    cronofy_sending_lanes = fields.Integer(
+        "Parallel Link Senders",
+        compute="_compute_cronofy_sending_lanes",
+        inverse="_inverse_cronofy_sending_lanes",
+        groups="base.group_system",
+        help="How many cron workers send queued scheduling links at once (1 to 8), across "
+        "all your Odoo servers. Cronofy's rate limit per application still applies.",
+    )
+    cronofy_cron_workers_here = fields.Integer(
+        "Cron Workers of This Server",
+        compute="_compute_cronofy_sending_lanes",
+        groups="base.group_system",
+    )
+
+    cronofy_sending_lanes_warning = fields.Char(
+        compute="_compute_cronofy_sending_lanes_warning", groups="base.group_system"
+    )
+
+    @api.depends("company_id")
+    def _compute_cronofy_sending_lanes(self):
+        lanes = self.env["cronofy.scheduling.request"]._sending_lanes_wanted()
+        for settings in self:
+            settings.cronofy_sending_lanes = lanes
+            settings.cronofy_cron_workers_here = config["max_cron_threads"]
+
+    @api.depends("cronofy_sending_lanes", "cronofy_cron_workers_here")
+    def _compute_cronofy_sending_lanes_warning(self):
+        # Only this server's cron workers are known here: others may run more.
+        for settings in self:
+            lanes, workers = settings.cronofy_sending_lanes, settings.cronofy_cron_workers_here
+            warning = False
+            if lanes > workers:
+                warning = self.env._(
+                    "%(lanes)s senders, but this server runs %(workers)s cron worker(s): "
+                    "unless other Odoo servers run cron workers on this database, the "
+                    "senders take turns instead of sending at the same time.",
+                    lanes=lanes,
+                    workers=workers,
+                )
+            elif lanes == workers:
+                warning = self.env._(
+                    "The senders may keep all %(workers)s cron worker(s) of this server busy "
+                    "during a large send: unless other Odoo servers run cron workers on this "
+                    "database, bookings coming back from Cronofy may then wait up to a "
+                    "minute before they are applied.",
+                    workers=workers,
+                )
+            settings.cronofy_sending_lanes_warning = warning
+
+    def _inverse_cronofy_sending_lanes(self):
+        for settings in self:
+            check_groups(settings, SYSTEM, self.env._("Changing the parallel link senders"))
+            lanes = settings.cronofy_sending_lanes
+            if not 1 <= lanes <= MAX_SENDING_LANES:
+                raise UserError(
+                    self.env._(
+                        "Parallel link senders must be between 1 and %(max)s (you entered "
+                        "%(lanes)s).",
+                        max=MAX_SENDING_LANES,
+                        lanes=lanes,
+                    )
+                )
+            self.env["ir.config_parameter"].sudo().set_param(SENDING_LANES_PARAM, lanes)
+            self.env["cronofy.scheduling.request"]._sync_sending_lanes()
 
     @api.depends("company_id")
     def _compute_cronofy_connection_id(self):

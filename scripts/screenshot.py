@@ -65,6 +65,10 @@ def main():
         help="click the first element matching this CSS selector, then wait again "
         "(repeatable: e.g. open a dialog before the shot)",
     )
+    parser.add_argument(
+        "--scroll",
+        help="scroll the first element matching this CSS selector into view before the shot",
+    )
     args = parser.parse_args()
 
     session_id = odoo_session(args.base, args.login, args.password)
@@ -119,6 +123,16 @@ def main():
             if not clicked.get("result", {}).get("value"):
                 raise SystemExit(f"nothing to click matches {selector!r}")
             time.sleep(args.wait)
+        if args.scroll:
+            found = tools.call(
+                "Runtime.evaluate",
+                expression=f"(el => el ? (el.scrollIntoView({{block: 'center'}}), true) : false)"
+                f"(document.querySelector({json.dumps(args.scroll)}))",
+                returnByValue=True,
+            )
+            if not found.get("result", {}).get("value"):
+                raise SystemExit(f"nothing to scroll to matches {args.scroll!r}")
+            time.sleep(1.0)
         shot = tools.call("Page.captureScreenshot", format="png")
         with open(args.output, "wb") as handle:
             handle.write(base64.b64decode(shot["data"]))
