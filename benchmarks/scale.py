@@ -385,12 +385,13 @@ def run_config(build, servers_count, cron_workers):
         )
         cpu_before, busy_before = odoo_cpu(servers), machine_busy()
         started = time.monotonic()
-        sql(
+        ((triggered_at,),) = sql(
+            "WITH t AS (SELECT now() AT TIME ZONE 'UTC' AS at) "
             "INSERT INTO ir_cron_trigger (cron_id, call_at) "
-            "SELECT id, now() AT TIME ZONE 'UTC' FROM ir_cron WHERE id = ANY(%s)",
+            "SELECT c.id, t.at FROM ir_cron c, t WHERE c.id = ANY(%s) RETURNING call_at",
             [wiring["lane_ids"]],
             db=db,
-        )
+        )[:1] or [(None,)]
         notify_crons(db)
         deadline = started + TIMEOUT
         next_log = started + 10
@@ -448,7 +449,27 @@ def run_config(build, servers_count, cron_workers):
             "FROM cronofy_scheduling_request GROUP BY applicant_id) per_applicant",
             db=db,
         )
-        problems = [line for server in servers for line in server.log_problems()]
+        # When each company's links were stored (the write that made them pending).
+        timeline = {}
+        for company_id, seconds in sql(
+            "SELECT company_id, extract(epoch FROM write_date - %s) "
+            "FROM cronofy_scheduling_request WHERE state = 'pending' "
+            "ORDER BY company_id, write_date",
+            [triggered_at],
+            db=db,
+        ):
+            timeline.setdefault(company_id, []).append(float(seconds))
+        logs = [server.logfile.read_text(errors="replace") for server in servers]
+        errors = [line for text in logs for line in text.splitlines() if " ERROR " in line]
+        serialization = sum(
+            text.count("could not serialize access due to concurrent update") for text in logs
+        )
+        problems = [line for line in errors if "bad query" not in line]
+        result.update(
+            timeline=[timeline.get(company_id, []) for company_id in build["companies"]],
+            error_lines=len(errors),
+            serialization=serialization,
+        )
         result.update(
             statuses=dict(statuses),
             per_app=dict(per_app),
@@ -557,9 +578,26 @@ def print_drain(results):
             details.append(f"{r['mail_queued']} mails still outgoing in Odoo's mail queue")
         if r["other_mails"]:
             details.append(f"{r['other_mails']} other mails (followers)")
-        if r["problems"]:
-            details.append(f"{len(r['problems'])} ERROR lines in Odoo's log")
+        if r["error_lines"]:
+            details.append(
+                f"{r['error_lines']} ERROR lines in Odoo's log ({r['serialization']} 'could not "
+                f"serialize' on a claim, which the sender retries)"
+            )
         print(f"   {r['servers']} x {r['cron_workers']}: " + "; ".join(details))
+        for company, times in enumerate(r["timeline"], 1):
+            if not times:
+                continue
+            marks = [f"1st +{times[0]:.1f} s"]
+            if len(times) > PER_MINUTE:
+                marks += [
+                    f"{PER_MINUTE}th +{times[PER_MINUTE - 1]:.1f} s",
+                    f"{PER_MINUTE + 1}st +{times[PER_MINUTE]:.1f} s (its minute window "
+                    f"reopens at +{times[0] + 61:.1f} s)",
+                ]
+            marks.append(f"last +{times[-1]:.1f} s")
+            print(f"        company {company} links stored: " + ", ".join(marks))
+        for line in r["problems"][:3]:
+            print(f"        {line[:300]}")
     ok = True
     measured = {r["label"]: r for r in results if "wall" in r}
     if "1x1" in measured and "1x2" in measured:
