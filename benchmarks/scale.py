@@ -276,6 +276,30 @@ def odoo_cpu(servers):
     return total
 
 
+def wait_for_cron_workers(servers, db, timeout=60):
+    """Until every cron worker of every server listens for cron triggers (a cron
+    worker starts by sleeping up to a minute: a NOTIFY before its LISTEN is lost).
+    Each has a connection of its own to the postgres database, named after its pid."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        names = {
+            row[0]
+            for row in sql(
+                "SELECT application_name FROM pg_stat_activity WHERE datname = 'postgres'", db=db
+            )
+        }
+        ready = True
+        for server in servers:
+            children = psutil.Process(server.process.pid).children(recursive=True)
+            listening = sum(f"odoo-{child.pid}" in names for child in children)
+            ready &= listening >= server.cron_workers
+        if ready:
+            time.sleep(0.5)  # its LISTEN follows the connection at once
+            return True
+        time.sleep(0.2)
+    raise RuntimeError("the cron workers did not start listening for triggers")
+
+
 def start_simulator():
     simulator = Simulator(call_log_size=10 * TOTAL + 10_000).start()
     simulator.admin.create_application(**SECOND_APP)
@@ -379,6 +403,7 @@ def run_config(build, servers_count, cron_workers):
         expected, count_mails = link_mail_counter(db)
         for server in servers:
             server.start()
+        wait_for_cron_workers(servers, db)
         log(
             f"scale {label}: {servers_count} server(s), {cron_workers} cron worker(s) each, "
             f"{result['lanes']} lane(s); triggering"
