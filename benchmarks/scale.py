@@ -521,6 +521,45 @@ def run_config(build, servers_count, cron_workers):
 # -- printing --------------------------------------------------------------------------
 
 
+def bounds(timeline):
+    """What the companies' timelines say about what held the drain back."""
+    lines = []
+    bursts = [
+        f"{min(len(t), PER_MINUTE) / max(t[min(len(t), PER_MINUTE) - 1] - t[0], 0.001):.1f}"
+        for t in timeline
+        if len(t) > 1
+    ]
+    if bursts:
+        lines.append(
+            f"burst rate (first {PER_MINUTE} links of each company): {' / '.join(bursts)} links/s"
+        )
+    lags = [t[PER_MINUTE] - (t[0] + 61) for t in timeline if len(t) > PER_MINUTE]
+    if lags:
+        lines.append(
+            "after the minute window reopened, the next link came "
+            + " / ".join(f"{lag:+.1f} s" for lag in lags)
+            + " later"
+            + (
+                " (a sender out of budget ends its run and triggers itself for later: "
+                "Odoo sends no NOTIFY for a future trigger, the cron worker sees it on "
+                "its own poll, every 60-69 s)"
+                if max(lags) > 5
+                else ""
+            )
+        )
+    if len(timeline) == 2 and all(timeline):
+        first, second = sorted(timeline, key=lambda t: t[0])
+        if len(first) > PER_MINUTE and second[0] >= first[-1] - 0.5:
+            lines.append(
+                f"one application at a time: the other company's first link came at "
+                f"+{second[0]:.1f} s, after this one's last (+{first[-1]:.1f} s); its "
+                f"budget was idle meanwhile (the queue is claimed in id order, and a "
+                f"sender whose next row has no budget waits instead of taking another "
+                f"application's row)"
+            )
+    return lines
+
+
 def print_drain(results):
     per_app = PER_COMPANY
     ideal = ideal_schedule(per_app)
@@ -623,6 +662,8 @@ def print_drain(results):
             print(f"        company {company} links stored: " + ", ".join(marks))
         for line in r["problems"][:3]:
             print(f"        {line[:300]}")
+        for line in bounds(r["timeline"]):
+            print(f"        {line}")
     ok = True
     measured = {r["label"]: r for r in results if "wall" in r}
     if "1x1" in measured and "1x2" in measured:
