@@ -300,6 +300,30 @@ def wait_for_cron_workers(servers, db, timeout=60):
     raise RuntimeError("the cron workers did not start listening for triggers")
 
 
+def odoo_errors(servers):
+    """The ERROR lines of the servers' logs, and how many of them are serialization
+    failures the sender retries, by where they happened: ``{"claim": n, "rate
+    limiter": n}`` (the queue's claim, the limiter's reservation). Each line is
+    returned with its query's kind and the PostgreSQL error that follows it."""
+    errors, serialization = [], Counter()
+    for server in servers:
+        lines = server.logfile.read_text(errors="replace").splitlines()
+        for index, line in enumerate(lines):
+            if " ERROR " not in line:
+                continue
+            following = lines[index + 1] if index + 1 < len(lines) else ""
+            kind = ""
+            if "could not serialize access" in following:
+                if "FROM cronofy_scheduling_request" in line:
+                    kind = "claim"
+                elif "cronofy_rate_limiter" in line:
+                    kind = "rate limiter"
+                if kind:
+                    serialization[kind] += 1
+            errors.append(f"({kind}) {line} {following}" if kind else f"{line} {following}")
+    return errors, dict(serialization)
+
+
 def start_simulator():
     simulator = Simulator(call_log_size=10 * TOTAL + 10_000).start()
     simulator.admin.create_application(**SECOND_APP)
@@ -484,17 +508,17 @@ def run_config(build, servers_count, cron_workers):
             db=db,
         ):
             timeline.setdefault(company_id, []).append(float(seconds))
-        logs = [server.logfile.read_text(errors="replace") for server in servers]
-        errors = [line for text in logs for line in text.splitlines() if " ERROR " in line]
-        serialization = sum(
-            text.count("could not serialize access due to concurrent update") for text in logs
-        )
-        problems = [line for line in errors if "bad query" not in line]
+        errors, serialization = odoo_errors(servers)
         result.update(
             timeline=[timeline.get(company_id, []) for company_id in build["companies"]],
             error_lines=len(errors),
             serialization=serialization,
         )
+        problems = [
+            line
+            for line in errors
+            if not any(f"({kind})" in line for kind in ("claim", "rate limiter"))
+        ]
         result.update(
             statuses=dict(statuses),
             per_app=dict(per_app),
@@ -531,7 +555,8 @@ def bounds(timeline):
     ]
     if bursts:
         lines.append(
-            f"burst rate (first {PER_MINUTE} links of each company): {' / '.join(bursts)} links/s"
+            f"burst rate (each company's first links, up to {PER_MINUTE}): "
+            f"{' / '.join(bursts)} links/s"
         )
     lags = [t[PER_MINUTE] - (t[0] + 61) for t in timeline if len(t) > PER_MINUTE]
     if lags:
@@ -643,9 +668,14 @@ def print_drain(results):
         if r["other_mails"]:
             details.append(f"{r['other_mails']} other mails (followers)")
         if r["error_lines"]:
+            retried = ", ".join(f"{n} on the {kind}" for kind, n in r["serialization"].items())
             details.append(
-                f"{r['error_lines']} ERROR lines in Odoo's log ({r['serialization']} 'could not "
-                f"serialize' on a claim, which the sender retries)"
+                f"{r['error_lines']} ERROR lines in Odoo's log"
+                + (
+                    f" ('could not serialize', which the sender retries: {retried})"
+                    if retried
+                    else ""
+                )
             )
         print(f"   {r['servers']} x {r['cron_workers']}: " + "; ".join(details))
         for company, times in enumerate(r["timeline"], 1):
