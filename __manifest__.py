@@ -2,7 +2,7 @@
     "name": "Recruitment: Cronofy Interview Scheduling",
     "summary": "Candidates self-schedule interviews through Cronofy; "
     "bookings come back as interviews on the applicant",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Human Resources/Recruitment",
     "license": "LGPL-3",
     "author": "hr_recruitment_cronofy developers",
@@ -62,6 +62,7 @@
             "hr_recruitment_cronofy/static/tests/tours/cronofy_analytics_tour.js",
         ],
     },
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": False,
 }

@@ -5,6 +5,8 @@ from . import cronofy_scheduling_queue
 from . import cronofy_scheduling_booking
 from . import cronofy_scheduling_request
 from . import cronofy_scheduling_report
+from . import cronofy_scheduling_rollup_compaction
+from . import cronofy_scheduling_rollup
 from . import cronofy_notification
 from . import cronofy_webhook_refusal
 from . import cronofy_rate_limiter

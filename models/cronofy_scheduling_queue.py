@@ -100,15 +100,25 @@ MAIL_QUEUE_CRON = "mail.ir_cron_mail_scheduler_action"
 IN_FLIGHT_LEASE = timedelta(minutes=5)
 # One cron run stays well under Odoo's cron time limit, then triggers itself again.
 RUN_BUDGET_SECONDS = 45.0
-# Waiting for a rate-limit slot in-process is cheaper than a cron round trip when short.
-MAX_INLINE_WAIT_SECONDS = 2.0
+# When every due row waits for its application's rate window, the sender sleeps until
+# the first window opens, if the run (work and sleep) ends within this: Odoo's cron
+# wakes a sender for a trigger in the future only on its next poll, up to a minute
+# late, while a window of 500/min reopens to the second. Longer waits (a long
+# Retry-After) are left to such a trigger.
+MAX_RUN_WITH_WAIT_SECONDS = 65.0
+# Work a sender still does after such a sleep (a run stays under 80 s, well inside
+# Odoo's default cron time limit of 120 s).
+WORK_AFTER_WAIT_SECONDS = 10.0
 
+# company_id <> ALL(...): companies whose application has no slot now are skipped, so
+# one company at its rate limit never holds up another's links.
 CLAIM_CREATE_SQL = """
     SELECT id FROM cronofy_scheduling_request
      WHERE state = 'queued'
        AND template_id IS NOT NULL
        AND dispatch_started_at IS NULL
        AND (next_attempt_at IS NULL OR next_attempt_at <= %s)
+       AND company_id <> ALL(%s::int[])
      ORDER BY next_attempt_at NULLS FIRST, id
      LIMIT 1
        FOR UPDATE SKIP LOCKED
@@ -118,6 +128,7 @@ CLAIM_CANCEL_SQL = """
      WHERE cronofy_cancel_pending
        AND cronofy_id IS NOT NULL
        AND (next_attempt_at IS NULL OR next_attempt_at <= %s)
+       AND company_id <> ALL(%s::int[])
      ORDER BY next_attempt_at NULLS FIRST, id
      LIMIT 1
        FOR UPDATE SKIP LOCKED
@@ -299,11 +310,16 @@ class CronofySchedulingQueue(models.AbstractModel):
         self._reconcile_interrupted_creates()
         processed = 0
         wait = None
-        while time.monotonic() - started < RUN_BUDGET_SECONDS:
+        # company id -> monotonic time its application has a slot again
+        waiting = {}
+        deadline = started + RUN_BUDGET_SECONDS
+        while time.monotonic() < deadline:
+            now = time.monotonic()
+            held = [company for company, ready in waiting.items() if ready > now]
             try:
-                outcome = self._dispatch_next_cancel()
+                outcome = self._dispatch_next_cancel(held)
                 if outcome is None:
-                    outcome = self._dispatch_next_create()
+                    outcome = self._dispatch_next_create(held)
             except psycopg2.errors.SerializationFailure:
                 # Another worker updated the row after our snapshot: take a new one.
                 if testing:
@@ -311,12 +327,23 @@ class CronofySchedulingQueue(models.AbstractModel):
                 self.env.cr.rollback()
                 continue
             if outcome is None:
-                break
-            if outcome > 0:
-                if outcome > MAX_INLINE_WAIT_SECONDS:
-                    wait = outcome
+                if not held:
                     break
-                time.sleep(outcome)
+                # Only rows of applications without a slot are due.
+                wait = max(min(waiting[company] for company in held) - time.monotonic(), 0.0)
+                if time.monotonic() - started + wait > MAX_RUN_WITH_WAIT_SECONDS:
+                    # Too late in this run: a new run starting now waits it out,
+                    # unless the wait is longer than any run may take.
+                    if wait <= MAX_RUN_WITH_WAIT_SECONDS:
+                        wait = 0.0
+                    break
+                time.sleep(wait)
+                wait = None
+                deadline = max(deadline, time.monotonic() + WORK_AFTER_WAIT_SECONDS)
+                continue
+            if isinstance(outcome, tuple):
+                company_id, seconds = outcome
+                waiting[company_id] = time.monotonic() + seconds
                 continue
             processed += 1
         self._schedule_next_run(wait)
@@ -341,22 +368,29 @@ class CronofySchedulingQueue(models.AbstractModel):
             self._trigger_link_senders(max(next_at, now))
 
     @api.model
-    def _claim(self, query):
+    def _claim(self, query, held_company_ids=()):
         # Raw SQL sees only what was flushed (writes earlier in this transaction).
         self.env.flush_all()
-        self.env.cr.execute(query, [fields.Datetime.now()])
+        # A row another sender took and committed after this transaction's snapshot
+        # raises a serialization failure (Odoo runs REPEATABLE READ): expected with
+        # several senders, the worker loop starts over with a fresh snapshot, so it
+        # is not logged as an ERROR.
+        self.env.cr.execute(
+            query, [fields.Datetime.now(), list(held_company_ids)], log_exceptions=False
+        )
         row = self.env.cr.fetchone()
         return self.sudo().browse(row[0]) if row else None
 
     @api.model
-    def _dispatch_next_create(self):
-        """Create one due queued request at Cronofy, as one unit of work.
+    def _dispatch_next_create(self, held_company_ids=()):
+        """Create one due queued request at Cronofy, as one unit of work, skipping
+        the companies in ``held_company_ids``.
 
-        Like ``_dispatch_next_cancel``, returns None when no row is due, else the
-        seconds to wait before the next dispatch: 0.0 once a row was handled
-        (whatever its outcome), more when Cronofy's rate limit has no slot yet (the
-        row was left untouched for later)."""
-        request = self._claim(CLAIM_CREATE_SQL)
+        Like ``_dispatch_next_cancel``, returns None when no row is due, 0.0 once a
+        row was handled (whatever its outcome), and ``(company id, seconds)`` when
+        that company's application has no slot yet for that long (the row was left
+        untouched for later)."""
+        request = self._claim(CLAIM_CREATE_SQL, held_company_ids)
         if request is None:
             return None
         try:
@@ -368,8 +402,9 @@ class CronofySchedulingQueue(models.AbstractModel):
             return 0.0
         wait = self.env["cronofy.rate.limiter"]._reserve(rate_key)
         if wait:
+            company_id = request.company_id.id
             self._release()
-            return wait
+            return company_id, wait
         # The point of no return: from here Cronofy may create the request, so the mark
         # must survive whatever happens to this worker.
         request.write({"dispatch_started_at": fields.Datetime.now()})
@@ -656,13 +691,13 @@ class CronofySchedulingQueue(models.AbstractModel):
             commit_unless_testing(self.env)
 
     @api.model
-    def _dispatch_next_cancel(self):
+    def _dispatch_next_cancel(self, held_company_ids=()):
         """Cancel one request at Cronofy that Odoo already cancelled. Idempotent, so
         retried with back-off; a 404 means there is nothing left to cancel.
 
         Returns as ``_dispatch_next_create`` does: None when no row is due, 0.0 once a
         row was handled, the seconds to wait when the rate limit has no slot yet."""
-        request = self._claim(CLAIM_CANCEL_SQL)
+        request = self._claim(CLAIM_CANCEL_SQL, held_company_ids)
         if request is None:
             return None
         connection = self.env["cronofy.connection"]._for_company(request.company_id)
@@ -672,8 +707,9 @@ class CronofySchedulingQueue(models.AbstractModel):
             rate_key = f"company:{request.company_id.id}"
         wait = self.env["cronofy.rate.limiter"]._reserve(rate_key)
         if wait:
+            company_id = request.company_id.id
             self._release()
-            return wait
+            return company_id, wait
         try:
             client = connection._scheduler_client()
             with client:

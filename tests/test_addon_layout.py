@@ -51,6 +51,7 @@ class TestAddonLayout(TransactionCase):
                 "cronofy.scheduling.queue",
                 "cronofy.scheduling.booking",
             ),
+            "cronofy.scheduling.rollup": ("cronofy.scheduling.rollup.compaction",),
             "cronofy.connection": (
                 "cronofy.connection.status",
                 "cronofy.connection.oauth",

@@ -174,8 +174,29 @@ class TestApplicationHold(StageAutomationCase):
         self._dispatch()
         self.assertEqual(request_b.state, "pending", "B is not held up by A's budget")
 
+    def test_a_company_at_its_limit_does_not_hold_up_the_next_companys_links(self):
+        # A's links come first in the queue, and A's application has no slot for 2
+        # minutes: the sender goes on with B's instead of waiting behind A's.
+        self.env["cronofy.rate.limiter"]._hold(self.connection._rate_limit_key(), 120)
+        applicants = self._applicants(3)
+        applicants.write({"stage_id": self.auto_stage.id})
+        request_b = self._applicant_b()
+        self.assertLess(self._requests(applicants)[0].id, request_b.id)
+        self.env["ir.cron.trigger"].search([]).unlink()
+        self.assertEqual(self._dispatch(), 1)
+        self.assertEqual(request_b.state, "pending")
+        self.assertEqual(set(self._requests(applicants).mapped("state")), {"queued"})
+        self.assertEqual(len(self._create_calls()), 1)
+        # The senders come back when A's application has a slot again.
+        sender = self.env.ref("hr_recruitment_cronofy.ir_cron_cronofy_automation_queue")
+        trigger = self.env["ir.cron.trigger"].search([("cron_id", "=", sender.id)])
+        self.assertTrue(trigger)
+        self.assertGreater(
+            min(trigger.mapped("call_at")), fields.Datetime.now() + timedelta(seconds=100)
+        )
+
     def test_a_429_holds_that_application_for_every_worker_and_not_the_other(self):
-        self.sim.add_fault(CREATE_ROUTE, "status", status=429, retry_after=30)
+        self.sim.add_fault(CREATE_ROUTE, "status", status=429, retry_after=120)
         applicant = self._applicants()
         applicant.stage_id = self.auto_stage
         request = self._requests(applicant)
@@ -183,8 +204,8 @@ class TestApplicationHold(StageAutomationCase):
         self.assertEqual(request.state, "queued")
         limiter = self.env["cronofy.rate.limiter"]
         wait = limiter._reserve(self.connection._rate_limit_key())
-        self.assertGreater(wait, 25.0, "every worker now waits for Cronofy's Retry-After")
-        self.assertLessEqual(wait, 30.0)
+        self.assertGreater(wait, 115.0, "every worker now waits for Cronofy's Retry-After")
+        self.assertLessEqual(wait, 120.0)
 
         # The row is due again, but the application is still held: nothing is sent.
         request.next_attempt_at = fields.Datetime.now() - timedelta(seconds=1)
@@ -198,7 +219,7 @@ class TestApplicationHold(StageAutomationCase):
 
         # A shorter Retry-After seen later does not shorten the hold.
         limiter._hold(self.connection._rate_limit_key(), 1)
-        self.assertGreater(limiter._reserve(self.connection._rate_limit_key()), 25.0)
+        self.assertGreater(limiter._reserve(self.connection._rate_limit_key()), 115.0)
 
         self.env.cr.execute("UPDATE cronofy_rate_limiter SET held_until = NULL")
         self._dispatch()

@@ -206,6 +206,10 @@ NOT_RPC = {
     ("cronofy.scheduling.report", "init"): (
         "odoo.models.check_method_name refuses 'init' remotely; it creates the report's view"
     ),
+    ("cronofy.scheduling.rollup", "init"): (
+        "odoo.models.check_method_name refuses 'init' remotely; it creates the report's "
+        "pre-aggregated tables and their triggers"
+    ),
 }
 
 # Public methods without a call to check_groups(), and why that is safe.
@@ -232,6 +236,7 @@ NO_EXPLICIT_CHECK = {
     ("hr.applicant", "mail_allowed_qweb_expressions"): "constant tuple, no record read",
     ("cronofy.scheduling.request", "init"): "not RPC-callable (see NOT_RPC)",
     ("cronofy.scheduling.report", "init"): "not RPC-callable (see NOT_RPC)",
+    ("cronofy.scheduling.rollup", "init"): "not RPC-callable (see NOT_RPC)",
 }
 
 # What the enumeration must find at least: a broken introspection cannot pass.
@@ -257,6 +262,7 @@ EXPECTED = {
     ("cronofy.scheduling.request", "create"),
     ("cronofy.scheduling.request", "init"),
     ("cronofy.scheduling.report", "init"),
+    ("cronofy.scheduling.rollup", "init"),
     ("cronofy.scheduling.template", "create"),
     ("cronofy.scheduling.template", "write"),
     ("hr.applicant", "action_open_cronofy_requests"),
