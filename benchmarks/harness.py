@@ -58,9 +58,9 @@ def sql(query, params=None, db=DB):
         connection.close()
 
 
-def odoo_shell(script, env=None, timeout=900):
-    """Run ``script`` (Python source) inside ``odoo-bin shell`` on DB; returns the
-    objects it printed as ``HRC_JSON {...}`` lines."""
+def odoo_shell(script, env=None, timeout=900, db=None):
+    """Run ``script`` (Python source) inside ``odoo-bin shell`` on ``db`` (default
+    DB); returns the objects it printed as ``HRC_JSON {...}`` lines."""
     completed = subprocess.run(  # noqa: S603 - our own interpreter and Odoo
         [
             PY,
@@ -69,7 +69,7 @@ def odoo_shell(script, env=None, timeout=900):
             "-c",
             CONF,
             "-d",
-            DB,
+            db or DB,
             "--no-http",
             "--log-level=warn",
         ],
@@ -95,12 +95,13 @@ class OdooServer:
     """Odoo in prefork mode (``--workers``), in a process group of its own so
     that kill -9 reaches the master and every worker at once."""
 
-    def __init__(self, workers=2, cron_workers=1, port=None, name="odoo"):
+    def __init__(self, workers=2, cron_workers=1, port=None, name="odoo", db=None):
         self.workers = workers
         self.cron_workers = cron_workers
+        self.db = db or DB
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.logfile = CACHE / "reports" / f"{DB}-{name}.log"
+        self.logfile = CACHE / "reports" / f"{self.db}-{name}.log"
         self.logfile.parent.mkdir(parents=True, exist_ok=True)
         self.logfile.write_text("")
         self.process = None
@@ -113,8 +114,8 @@ class OdooServer:
                 "-c",
                 CONF,
                 "-d",
-                DB,
-                f"--db-filter=^{DB}$",
+                self.db,
+                f"--db-filter=^{self.db}$",
                 f"--workers={self.workers}",
                 f"--max-cron-threads={self.cron_workers}",
                 f"--http-port={self.port}",
@@ -166,8 +167,12 @@ class OdooServer:
 
 
 class Simulator:
-    def __init__(self, **settings):
+    """The simulator in a process of its own. ``call_log_size``: how many calls its
+    ``/_sim/calls`` log keeps (the simulator's own default is 2,000)."""
+
+    def __init__(self, call_log_size=None, **settings):
         self.settings = settings
+        self.call_log_size = call_log_size
         self.process = None
         self.base_url = None
         self.admin = None
@@ -176,10 +181,19 @@ class Simulator:
         sys.path.insert(0, str(REPO_ROOT))
         from cronofy_simulator import SimulatorAdmin
 
+        if self.call_log_size:
+            # The same entry point, with a longer call log (set before the app exists).
+            launcher = [
+                "-c",
+                "import sys, cronofy_simulator.app as app; "
+                f"app.CALL_LOG_SIZE = {int(self.call_log_size)}; "
+                "from cronofy_simulator.__main__ import main; sys.exit(main())",
+            ]
+        else:
+            launcher = ["-m", "cronofy_simulator"]
         args = [
             PY,
-            "-m",
-            "cronofy_simulator",
+            *launcher,
             "--host",
             "127.0.0.1",
             "--port",
