@@ -565,9 +565,8 @@ def bounds(timeline):
             + " / ".join(f"{lag:+.1f} s" for lag in lags)
             + " later"
             + (
-                " (a sender out of budget ends its run and triggers itself for later: "
-                "Odoo sends no NOTIFY for a future trigger, the cron worker sees it on "
-                "its own poll, every 60-69 s)"
+                " (no sender was awake when it reopened: a cron worker sees a trigger "
+                "set for later only on its own poll, every 60-69 s)"
                 if max(lags) > 5
                 else ""
             )
@@ -577,10 +576,8 @@ def bounds(timeline):
         if len(first) > PER_MINUTE and second[0] >= first[-1] - 0.5:
             lines.append(
                 f"one application at a time: the other company's first link came at "
-                f"+{second[0]:.1f} s, after this one's last (+{first[-1]:.1f} s); its "
-                f"budget was idle meanwhile (the queue is claimed in id order, and a "
-                f"sender whose next row has no budget waits instead of taking another "
-                f"application's row)"
+                f"+{second[0]:.1f} s, after this one's last (+{first[-1]:.1f} s): its "
+                f"budget was idle meanwhile"
             )
     return lines
 
