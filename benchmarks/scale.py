@@ -565,8 +565,8 @@ def bounds(timeline):
             + " / ".join(f"{lag:+.1f} s" for lag in lags)
             + " later"
             + (
-                " (no sender was awake when it reopened: a cron worker sees a trigger "
-                "set for later only on its own poll, every 60-69 s)"
+                " (the senders were busy with the other company's links, or none was "
+                "awake: a cron worker sees a trigger set for later only on its own poll)"
                 if max(lags) > 5
                 else ""
             )
