@@ -48,6 +48,18 @@ class DevTools:
                 return message.get("result", {})
 
 
+def on_first_match(tools, selector, action, verb):
+    """Run the JavaScript ``action`` on ``el``, the first element matching ``selector``."""
+    done = tools.call(
+        "Runtime.evaluate",
+        expression=f"(el => el ? ({action}, true) : false)"
+        f"(document.querySelector({json.dumps(selector)}))",
+        returnByValue=True,
+    )
+    if not done.get("result", {}).get("value"):
+        raise SystemExit(f"nothing to {verb} matches {selector!r}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("path")
@@ -114,24 +126,10 @@ def main():
         tools.call("Page.navigate", url=f"{args.base}{args.path}")
         time.sleep(args.wait)
         for selector in args.click:
-            clicked = tools.call(
-                "Runtime.evaluate",
-                expression=f"(el => el ? (el.click(), true) : false)"
-                f"(document.querySelector({json.dumps(selector)}))",
-                returnByValue=True,
-            )
-            if not clicked.get("result", {}).get("value"):
-                raise SystemExit(f"nothing to click matches {selector!r}")
+            on_first_match(tools, selector, "el.click()", "click")
             time.sleep(args.wait)
         if args.scroll:
-            found = tools.call(
-                "Runtime.evaluate",
-                expression=f"(el => el ? (el.scrollIntoView({{block: 'center'}}), true) : false)"
-                f"(document.querySelector({json.dumps(args.scroll)}))",
-                returnByValue=True,
-            )
-            if not found.get("result", {}).get("value"):
-                raise SystemExit(f"nothing to scroll to matches {args.scroll!r}")
+            on_first_match(tools, args.scroll, "el.scrollIntoView({block: 'center'})", "scroll to")
             time.sleep(1.0)
         shot = tools.call("Page.captureScreenshot", format="png")
         with open(args.output, "wb") as handle:

@@ -3,8 +3,6 @@ own story (sent, first time chosen, reschedules, attendance), the report aggrega
 them per job and template, the service level flags late bookings, officers see their
 companies only, and the upgrade gives old requests their figures."""
 
-from datetime import datetime, timedelta
-
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError
@@ -12,16 +10,11 @@ from odoo.tests import TransactionCase, new_test_user, tagged
 
 from ..models.cronofy_scheduling_queue import FOLLOW_UP_ACTIVITY
 from ..models.cronofy_scheduling_report import MEASURES
-
-T0 = datetime(2026, 1, 5, 9, 0)
-
-
-def at(hours):
-    return T0 + timedelta(hours=hours)
+from .analytics_common import T0, ScheduledLinksMixin, at
 
 
 @tagged("post_install", "-at_install")
-class TestSchedulingAnalytics(TransactionCase):
+class TestSchedulingAnalytics(ScheduledLinksMixin, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -41,40 +34,6 @@ class TestSchedulingAnalytics(TransactionCase):
         cls.company_a.resource_calendar_id = cls.env["resource.calendar"].create(
             {"name": "Analytics 40h UTC", "tz": "UTC"}
         )
-
-    def _applicant(self, name, job=None):
-        job = job or self.job
-        candidate = self.env["hr.candidate"].create(
-            {
-                "partner_name": name,
-                "email_from": f"{name.lower().replace(' ', '.')}@example.com",
-                "company_id": job.company_id.id,
-            }
-        )
-        return self.env["hr.applicant"].create(
-            {"candidate_id": candidate.id, "job_id": job.id, "company_id": job.company_id.id}
-        )
-
-    def _sent(self, name, job=None, template=None):
-        """A link sent at T0 (created with it, as the button and the embed do)."""
-        type(self).serial += 1
-        with freeze_time(T0):
-            return self.Request.create(
-                {
-                    "applicant_id": self._applicant(name, job).id,
-                    "cronofy_id": f"srq_analytics_{self.serial}",
-                    "state": "pending",
-                    "origin": "button",
-                    "template_id": (template or self.template).id,
-                }
-            )
-
-    def _move(self, request, hours, state, interview_at=None):
-        values = {}
-        if interview_at is not None:
-            values = {"interview_start": at(interview_at), "interview_stop": at(interview_at + 1)}
-        with freeze_time(at(hours)):
-            request._set_state(state, values)
 
     def _known_history(self):
         """Booked after 26 h, rescheduled twice, no-show; booked after 2 h, attended;

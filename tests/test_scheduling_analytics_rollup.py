@@ -4,16 +4,14 @@ rollup answers equal the per-request view's, before and after the compaction; th
 compaction folds each change once; a rebuild gives the same rows; reads the rollup
 cannot answer still read the requests; officers still see their companies only."""
 
-from datetime import datetime, timedelta
-
 from freezegun import freeze_time
 
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 from ..models.cronofy_scheduling_report import MEASURES, ROLLUP_GRAIN, whole_hour_zone
 from ..models.scheduling_rollup_layout import DELTA_TABLE, MEDIAN_BAND_EDGES, ROLLUP_TABLE
+from .analytics_common import T0, ScheduledLinksMixin, at
 
-T0 = datetime(2026, 1, 5, 9, 0)
 FIELDS = [*MEASURES, "__count"]
 # The groupings the pivot and the graph offer, one and two levels.
 GROUPBYS = [
@@ -40,12 +38,10 @@ DOMAINS = [
 ]
 
 
-def at(hours):
-    return T0 + timedelta(hours=hours)
-
-
 @tagged("post_install", "-at_install")
-class TestSchedulingRollup(TransactionCase):
+class TestSchedulingRollup(ScheduledLinksMixin, TransactionCase):
+    cronofy_id_prefix = "srq_rollup_"
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -77,35 +73,6 @@ class TestSchedulingRollup(TransactionCase):
         cls.Report = cls.Report.with_context(
             allowed_company_ids=[cls.company_a.id, cls.company_b.id]
         )
-
-    def _applicant(self, name, job=None):
-        job = job or self.job
-        candidate = self.env["hr.candidate"].create(
-            {"partner_name": name, "company_id": job.company_id.id}
-        )
-        return self.env["hr.applicant"].create(
-            {"candidate_id": candidate.id, "job_id": job.id, "company_id": job.company_id.id}
-        )
-
-    def _sent(self, name, job=None, template=None, hours=0):
-        type(self).serial += 1
-        with freeze_time(at(hours)):
-            return self.Request.create(
-                {
-                    "applicant_id": self._applicant(name, job).id,
-                    "cronofy_id": f"srq_rollup_{self.serial}",
-                    "state": "pending",
-                    "origin": "button",
-                    "template_id": (template or self.template).id,
-                }
-            )
-
-    def _move(self, request, hours, state, interview_at=None):
-        values = {}
-        if interview_at is not None:
-            values = {"interview_start": at(interview_at), "interview_stop": at(interview_at + 1)}
-        with freeze_time(at(hours)):
-            request._set_state(state, values)
 
     # --- reading both ways ----------------------------------------------------------
 
