@@ -57,11 +57,17 @@ class CronofyRateLimiter(models.Model):
         }
 
     @contextlib.contextmanager
-    def _own_cursor(self):
+    def _own_cursor(self, key):
+        """A short cursor of its own, committed on exit, in which the limiter row of
+        ``key`` exists."""
         with self.env.registry.cursor() as cr:
             # Under test the cursor shares the test's transaction, already begun.
             if not self.env.registry.in_test_mode():
                 cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            cr.execute(
+                "INSERT INTO cronofy_rate_limiter (key) VALUES (%s) ON CONFLICT (key) DO NOTHING",
+                [key],
+            )
             yield cr
 
     @api.model
@@ -70,11 +76,7 @@ class CronofyRateLimiter(models.Model):
         the seconds to wait before a call can be reserved (nothing is reserved then)."""
         limits = self._limits()
         longest = max(window + WINDOW_MARGIN_SECONDS[window] for window in limits)
-        with self._own_cursor() as cr:
-            cr.execute(
-                "INSERT INTO cronofy_rate_limiter (key) VALUES (%s) ON CONFLICT (key) DO NOTHING",
-                [key],
-            )
+        with self._own_cursor(key) as cr:
             cr.execute(
                 "SELECT id, extract(epoch FROM clock_timestamp()), held_until "
                 "FROM cronofy_rate_limiter WHERE key = %s FOR UPDATE",
@@ -115,11 +117,7 @@ class CronofyRateLimiter(models.Model):
         it during ``seconds`` (its Retry-After, 1 when it gave none), for every worker.
         A hold only ever grows: a shorter Retry-After seen later does not shorten it."""
         seconds = max(float(seconds or 1.0), 0.0)
-        with self._own_cursor() as cr:
-            cr.execute(
-                "INSERT INTO cronofy_rate_limiter (key) VALUES (%s) ON CONFLICT (key) DO NOTHING",
-                [key],
-            )
+        with self._own_cursor(key) as cr:
             cr.execute(
                 "UPDATE cronofy_rate_limiter "
                 "SET held_until = GREATEST(COALESCE(held_until, 0), "

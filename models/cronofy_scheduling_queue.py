@@ -270,11 +270,19 @@ class CronofySchedulingQueue(models.AbstractModel):
         return min(max(wanted, 1), MAX_SENDING_LANES)
 
     @api.model
-    def _link_senders(self):
-        """The active sender crons (sender 1 first)."""
-        crons = self.env.ref(AUTOMATION_CRON).sudo()
+    def _sender_crons(self):
+        """``{sender number: its cron}`` (sudo), active or not, for those that exist."""
+        senders = {1: self.env.ref(AUTOMATION_CRON)}
         for lane in range(2, MAX_SENDING_LANES + 1):
-            crons |= self.env.ref(SENDER_XMLID % lane, raise_if_not_found=False) or crons.browse()
+            senders[lane] = self.env.ref(SENDER_XMLID % lane, raise_if_not_found=False)
+        return {lane: cron.sudo() for lane, cron in senders.items() if cron}
+
+    @api.model
+    def _link_senders(self):
+        """The active sender crons."""
+        crons = self.env["ir.cron"].sudo()
+        for cron in self._sender_crons().values():
+            crons |= cron
         return crons.filtered("active")
 
     @api.model
@@ -290,10 +298,9 @@ class CronofySchedulingQueue(models.AbstractModel):
         deactivate the others (Settings calls this on save). Sender 1 keeps the state
         the admin gave it: deactivating it stops sending links altogether."""
         wanted = self._sending_lanes_wanted()
-        for lane in range(2, MAX_SENDING_LANES + 1):
-            cron = self.env.ref(SENDER_XMLID % lane, raise_if_not_found=False)
-            if cron and cron.active != (lane <= wanted):
-                cron.sudo().active = lane <= wanted
+        for lane, cron in self._sender_crons().items():
+            if lane > 1 and cron.active != (lane <= wanted):
+                cron.active = lane <= wanted
         return wanted
 
     # ------------------------------------------------------------------
@@ -402,9 +409,7 @@ class CronofySchedulingQueue(models.AbstractModel):
             return 0.0
         wait = self.env["cronofy.rate.limiter"]._reserve(rate_key)
         if wait:
-            company_id = request.company_id.id
-            self._release()
-            return company_id, wait
+            return self._set_aside(request, wait)
         # The point of no return: from here Cronofy may create the request, so the mark
         # must survive whatever happens to this worker.
         request.write({"dispatch_started_at": fields.Datetime.now()})
@@ -590,6 +595,13 @@ class CronofySchedulingQueue(models.AbstractModel):
             user_id=(responsible or self.env.ref("base.user_admin")).id,
         )
 
+    def _set_aside(self, request, wait):
+        """Leave the claimed ``request`` untouched for later: its company's application
+        has no slot for ``wait`` seconds. Returns ``(company id, wait)`` for the loop."""
+        company_id = request.company_id.id
+        self._release()
+        return company_id, wait
+
     def _release(self):
         """Let go of a claimed row untouched (its lock, for another worker). Under test
         the row stays locked by the test's own transaction, which is harmless."""
@@ -707,9 +719,7 @@ class CronofySchedulingQueue(models.AbstractModel):
             rate_key = f"company:{request.company_id.id}"
         wait = self.env["cronofy.rate.limiter"]._reserve(rate_key)
         if wait:
-            company_id = request.company_id.id
-            self._release()
-            return company_id, wait
+            return self._set_aside(request, wait)
         try:
             client = connection._scheduler_client()
             with client:

@@ -279,8 +279,4 @@ class CronofySchedulingReport(models.Model):
         formula = measure_formulas(f'"{self._table}"').get(aggregate_spec)
         if formula:
             return SQL(formula)
-        fname, _, func = aggregate_spec.partition(":")
-        if func == "median" and fname in self._fields:
-            column = self._field_to_sql(self._table, fname, query)
-            return SQL("percentile_cont(0.5) WITHIN GROUP (ORDER BY %s)", column)
         return super()._read_group_select(aggregate_spec, query)
