@@ -4,13 +4,15 @@ Order matters and is the point of this controller:
 0. any method but POST → 405 (werkzeug answers most; Odoo adds OPTIONS to every
    route for CORS, so that one reaches us and is refused here);
 1. unknown or malformed company key → 404 (one body for every 404, nothing read;
-   a key that cannot be one of ours never reaches the database);
+   keys and secrets come from a per-process cache, so a key that is not one of
+   ours never reaches the database);
 2. body over 1 MiB → 413 (at most 1 MiB + 1 byte is ever read);
 3. ``Cronofy-HMAC-SHA256`` checked over the exact raw bytes against every active
    client secret, in constant time, failing closed → 401, nothing stored;
 4. malformed JSON → 400, nothing stored;
-5. one INSERT into the inbox (a duplicate delivery is a no-op), the processing
-   cron is triggered, 200 with a tiny body.
+5. one statement: the connection and key re-checked in the database (404 if it
+   is gone), the inbox row (a duplicate delivery is a no-op) and the processing
+   cron's trigger; 200 with a tiny body, after the commit.
 Signed content the parser refuses is stored as failed with the parser's reason:
 a valid notification is never lost. Answers never say why beyond the status.
 """
@@ -26,7 +28,7 @@ from odoo.http import request
 from ..cronofy_protocol import NotificationParseError, verify_signature
 from ..cronofy_protocol.notifications import DEFAULT_MAX_BODY_BYTES, decode_json_body
 from ..cronofy_protocol.webhook_signature import HEADER_NAME
-from ..models.cronofy_notification import KEPT_HEADERS
+from ..models.cronofy_notification import KEPT_HEADERS, RecipientGone
 
 _logger = logging.getLogger(__name__)
 
@@ -67,11 +69,12 @@ class CronofyWebhookController(http.Controller):
             response = _answer(405, status="method_not_allowed")
             response.headers["Allow"] = "POST"
             return response
-        connection = WEBHOOK_KEY_PATTERN.fullmatch(key or "") and request.env[
+        recipient = WEBHOOK_KEY_PATTERN.fullmatch(key or "") and request.env[
             "cronofy.connection"
-        ]._by_webhook_key(key)
-        if not connection:
+        ]._webhook_recipient(key)
+        if not recipient:
             return _answer(404, status="not_found")
+        connection_id, secrets = recipient
         declared = httprequest.content_length
         if declared is not None and declared > MAX_BODY_BYTES:
             return _answer(413, status="too_large")
@@ -79,7 +82,10 @@ class CronofyWebhookController(http.Controller):
         if raw_body is None or len(raw_body) > MAX_BODY_BYTES:
             return _answer(413, status="too_large")
         signature = httprequest.headers.get(HEADER_NAME)
-        if not verify_signature(raw_body, signature, connection._webhook_secrets()):
+        if not verify_signature(raw_body, signature, secrets):
+            connection = request.env["cronofy.connection"].sudo().browse(connection_id).exists()
+            if not connection:
+                return _recipient_gone()
             connection._count_rejected_webhook(
                 "invalid" if signature else "missing", httprequest.remote_addr, len(raw_body)
             )
@@ -101,5 +107,17 @@ class CronofyWebhookController(http.Controller):
             for name in KEPT_HEADERS
             if name in httprequest.headers
         }
-        request.env["cronofy.notification"].sudo()._store(connection, raw_body, payload, headers)
+        try:
+            request.env["cronofy.notification"].sudo()._store(
+                connection_id, raw_body, payload, headers, key=key
+            )
+        except RecipientGone:
+            return _recipient_gone()
         return _answer(200, status="accepted")
+
+
+def _recipient_gone():
+    """The cached key named a connection the database no longer has with it: the
+    same 404 as any unknown key, and a fresh map for the next request."""
+    request.env.registry.clear_cache()
+    return _answer(404, status="not_found")

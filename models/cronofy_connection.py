@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import frozendict, ormcache
 
 from ..cronofy_protocol import (
     DATA_CENTERS,
@@ -63,6 +64,17 @@ CREDENTIAL_FIELDS = (
     "api_base_url",
     "app_base_url",
 )
+
+# The client secrets a Cronofy-HMAC-SHA256 signature may be made with: the current
+# one, the one before a rotation, and an internal application's.
+WEBHOOK_SIGNING_SECRETS = (
+    "client_secret",
+    "previous_client_secret",
+    "internal_app_client_secret",
+)
+
+# What the intake's cached map of webhook keys holds (see _webhook_recipients).
+WEBHOOK_RECIPIENT_FIELDS = frozenset({"webhook_key", "company_id", *WEBHOOK_SIGNING_SECRETS})
 
 # Documented prefixes (contract "Id prefixes seen"): a value of another shape was
 # pasted into the wrong field.
@@ -345,10 +357,20 @@ class CronofyConnection(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        return super().create([self._stripped(vals) for vals in vals_list])
+        connections = super().create([self._stripped(vals) for vals in vals_list])
+        self.env.registry.clear_cache()  # _webhook_recipients
+        return connections
 
     def write(self, vals):
-        return super().write(self._stripped(vals))
+        result = super().write(self._stripped(vals))
+        if WEBHOOK_RECIPIENT_FIELDS.intersection(vals):
+            self.env.registry.clear_cache()  # _webhook_recipients
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env.registry.clear_cache()  # _webhook_recipients
+        return result
 
     @api.model
     def _stripped(self, vals):
@@ -374,12 +396,34 @@ class CronofyConnection(models.Model):
         return connection_sudo
 
     @api.model
-    def _by_webhook_key(self, key):
-        """The connection owning ``key`` (sudo), or an empty recordset. Callers must
-        answer an unknown key exactly as any other refusal."""
+    def _webhook_recipient(self, key):
+        """``(connection id, its signing secrets)`` for a webhook key, or None.
+        Callers must answer an unknown key exactly as any other refusal."""
         if not key or not isinstance(key, str):
-            return self.sudo().browse()
-        return self.sudo().search([("webhook_key", "=", key)], limit=1)
+            return None
+        return self._webhook_recipients().get(key)
+
+    @api.model
+    @ormcache()
+    def _webhook_recipients(self):
+        """Every connection's key, id and signing secrets, cached per process: the
+        intake refuses an unknown key and checks a signature with no query. Any
+        change to a key, a secret or the set of connections clears Odoo's registry
+        cache, which every worker and server sees at its next request; the insert
+        re-checks the connection and key in the database (``cronofy.notification
+        ._store``) for what the cache cannot see, a company deleted with its
+        connection by the database's cascade."""
+        connections = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search_fetch([("webhook_key", "!=", False)], ["webhook_key", *WEBHOOK_SIGNING_SECRETS])
+        )
+        return frozendict(
+            {
+                connection.webhook_key: (connection.id, tuple(connection._webhook_secrets()))
+                for connection in connections
+            }
+        )
 
     @api.model
     def _action_open_connections(self):
@@ -482,11 +526,7 @@ class CronofyConnection(models.Model):
         """Client secrets a ``Cronofy-HMAC-SHA256`` signature may be made with."""
         self.ensure_one()
         connection_sudo = self.sudo()
-        candidates = (
-            connection_sudo.client_secret,
-            connection_sudo.previous_client_secret,
-            connection_sudo.internal_app_client_secret,
-        )
+        candidates = (connection_sudo[name] for name in WEBHOOK_SIGNING_SECRETS)
         return [secret for secret in candidates if secret]
 
     def action_rotate_webhook_key(self):

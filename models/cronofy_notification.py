@@ -24,6 +24,7 @@ from datetime import UTC, timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..cronofy_protocol import (
     NotificationParseError,
@@ -35,6 +36,7 @@ from ..cronofy_protocol import (
 from ..cronofy_protocol.notifications import decode_json_body
 from .access import RECRUITMENT_MANAGER, SYSTEM, check_groups
 from .config_parameters import number_parameter
+from .cron_wakeup import CronTriggerInsert, trigger_crons
 from .queue_policy import NOTIFICATION_RETRY, commit_unless_testing
 
 _logger = logging.getLogger(__name__)
@@ -79,6 +81,11 @@ class RetryableProcessingError(Exception):
     """Processing cannot complete now but may later (e.g. time not known yet)."""
 
 
+class RecipientGone(Exception):
+    """The connection a notification was sent to is not there any more (its
+    company was deleted, or its webhook key rotated meanwhile)."""
+
+
 class CronofyNotification(models.Model):
     _name = "cronofy.notification"
     _description = "Cronofy Notification"
@@ -86,13 +93,15 @@ class CronofyNotification(models.Model):
     _rec_name = "dedupe_key"
 
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
-    connection_id = fields.Many2one(
-        "cronofy.connection", readonly=True, ondelete="set null", index="btree_not_null"
-    )
+    # No index of their own for connection_id and dedupe_key: the unique index on
+    # (connection_id, dedupe_key) serves the lookups there are (by connection, and
+    # the intake's by both; the inbox's name search is an ilike no btree helps), and
+    # each index is one more write on the webhook's answer path.
+    connection_id = fields.Many2one("cronofy.connection", readonly=True, ondelete="set null")
     source = fields.Selection(SOURCES, required=True, default="webhook", readonly=True)
     raw_body = fields.Text(readonly=True, help="The exact body Cronofy sent (UTF-8).")
     headers = fields.Json(readonly=True)
-    dedupe_key = fields.Char(required=True, readonly=True, index=True, copy=False)
+    dedupe_key = fields.Char(required=True, readonly=True, copy=False)
     notification_type = fields.Char("Type", readonly=True)
     cronofy_request_ref = fields.Char("Cronofy Request ID", readonly=True, index="btree_not_null")
     correlation_id = fields.Char(readonly=True)
@@ -218,64 +227,90 @@ class CronofyNotification(models.Model):
         return storable_text(kind[:128])
 
     @api.model
-    def _store(self, connection, raw_body, payload, headers=None, source="webhook"):
-        """Insert one row, unless its dedupe key is already there. Returns the new
-        id, or None for a duplicate. Plain SQL ``ON CONFLICT DO NOTHING``: two
-        concurrent deliveries of the same notification race on the unique index,
-        not in Python, and the intake stays a single cheap statement."""
+    def _store(self, connection_id, raw_body, payload, headers=None, source="webhook", key=None):
+        """Insert one row for connection ``connection_id``, unless its dedupe key is
+        already there, with its processing trigger. Returns the new id, or None for a
+        duplicate. Raises RecipientGone when that connection is not there, or (with
+        ``key``) no longer has that webhook key.
+
+        One statement for all of it (the webhook's answer waits on each round trip):
+        the connection re-checked in the database, since the intake found it in a
+        per-process cache; ``ON CONFLICT DO NOTHING``, so two concurrent deliveries
+        of the same notification race on the unique index, not in Python; and the
+        cron trigger, written only with a new row to process."""
         now = fields.Datetime.now()
         values = self._intake_values(raw_body, payload, now)
-        uid = self.env.uid
+        cron_id = values["state"] == "received" and self._processing_cron_id()
+        trigger = CronTriggerInsert(self.env, [cron_id] if cron_id else [])
         self.env.cr.execute(
-            """
-            INSERT INTO cronofy_notification (
-                company_id, connection_id, source, raw_body, headers, dedupe_key,
-                notification_type, cronofy_request_ref, correlation_id, triggered_at,
-                received_at, state, attempts, error, intake_note,
-                create_uid, create_date, write_uid, write_date)
-            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s, %s, %s)
-            ON CONFLICT (connection_id, dedupe_key) DO NOTHING
-            RETURNING id
-            """,
-            [
-                connection.company_id.id,
-                connection.id,
-                source,
-                raw_body.decode("utf-8"),
-                json.dumps(headers or {}),
-                values["dedupe_key"],
-                values.get("notification_type"),
-                values.get("cronofy_request_ref"),
-                values.get("correlation_id"),
-                values.get("triggered_at"),
-                now,
-                values["state"],
-                values.get("error"),
-                values.get("intake_note"),
-                uid,
-                now,
-                uid,
-                now,
-            ],
+            SQL(
+                """
+                WITH recipient AS (
+                    SELECT id, company_id FROM cronofy_connection
+                     WHERE id = %(connection)s
+                       AND (%(key)s::varchar IS NULL OR webhook_key = %(key)s::varchar)
+                ), new AS (
+                    INSERT INTO cronofy_notification (
+                        company_id, connection_id, source, raw_body, headers, dedupe_key,
+                        notification_type, cronofy_request_ref, correlation_id,
+                        triggered_at, received_at, state, attempts, error, intake_note,
+                        create_uid, create_date, write_uid, write_date)
+                    SELECT company_id, id, %(source)s, %(body)s, %(headers)s::jsonb,
+                           %(dedupe_key)s, %(type)s::varchar, %(request_ref)s::varchar,
+                           %(correlation)s::varchar, %(triggered_at)s::timestamp, %(now)s,
+                           %(state)s, 0, %(error)s::text, %(note)s::text,
+                           %(uid)s, %(now)s, %(uid)s, %(now)s
+                      FROM recipient
+                    ON CONFLICT (connection_id, dedupe_key) DO NOTHING
+                    RETURNING id
+                ), woken AS (%(trigger)s)
+                SELECT (SELECT count(*) FROM recipient), (SELECT id FROM new),
+                       ARRAY(SELECT cron_id FROM woken)
+                """,
+                connection=connection_id,
+                key=key,
+                source=source,
+                body=raw_body.decode("utf-8"),
+                headers=json.dumps(headers or {}),
+                dedupe_key=values["dedupe_key"],
+                type=values.get("notification_type"),
+                request_ref=values.get("cronofy_request_ref"),
+                correlation=values.get("correlation_id"),
+                triggered_at=values.get("triggered_at"),
+                now=now,
+                state=values["state"],
+                error=values.get("error"),
+                note=values.get("intake_note"),
+                uid=self.env.uid,
+                trigger=trigger.sql(only_if=SQL("EXISTS (SELECT 1 FROM new)")),
+            ),
             # Two workers inserting the same duplicate race on the unique index;
             # under REPEATABLE READ the loser gets a serialization failure that
             # Odoo retries (and the retry finds the row): expected, not an ERROR
             # line per duplicate delivery. Any other failure still raises.
             log_exceptions=False,
         )
-        row = self.env.cr.fetchone()
-        if row and values["state"] == "received":
-            self._trigger_processing()
-        return row[0] if row else None
+        found, new_id, triggered = self.env.cr.fetchone()
+        if not found:
+            raise RecipientGone(connection_id)
+        trigger.wake_if_due(triggered)
+        return new_id
 
     @api.model
-    def _trigger_processing(self):
-        cron = self.env.ref(
+    def _processing_cron_id(self):
+        # From the cached xmlid, not env.ref(): that also SELECTs the cron
+        # (exists()), once per notification on the intake; a trigger for an id that
+        # is gone is simply not written.
+        return self.env["ir.model.data"]._xmlid_to_res_id(
             "hr_recruitment_cronofy.ir_cron_cronofy_process_notifications",
             raise_if_not_found=False,
         )
-        if cron:
-            cron.sudo()._trigger()
+
+    @api.model
+    def _trigger_processing(self):
+        cron_id = self._processing_cron_id()
+        if cron_id:
+            trigger_crons(self.env, self.env["ir.cron"].browse(cron_id))
 
     # ------------------------------------------------------------------
     # Processing (cron)
@@ -354,13 +389,9 @@ class CronofyNotification(models.Model):
                 "processed_at": fields.Datetime.now(),
             }
         )
-        if retry_at:
-            cron = self.env.ref(
-                "hr_recruitment_cronofy.ir_cron_cronofy_process_notifications",
-                raise_if_not_found=False,
-            )
-            if cron:
-                cron.sudo()._trigger(retry_at)
+        cron_id = retry_at and self._processing_cron_id()
+        if cron_id:
+            trigger_crons(self.env, self.env["ir.cron"].browse(cron_id), retry_at)
 
     def _parsed(self):
         """The stored body, parsed; dated as the intake ordered it (a claimed

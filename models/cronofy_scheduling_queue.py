@@ -83,6 +83,7 @@ from ..cronofy_protocol import (
 )
 from ..cronofy_protocol.notifications import thaw
 from .config_parameters import number_parameter
+from .cron_wakeup import trigger_crons
 from .cronofy_notification import RetryableProcessingError
 from .queue_policy import REQUEST_RETRY, commit_unless_testing, is_testing
 from .scheduling_states import BOOKED_STATES, OPEN_STATES
@@ -289,8 +290,7 @@ class CronofySchedulingQueue(models.AbstractModel):
     def _trigger_link_senders(self, at=None):
         """Wake every active sender (at ``at``, else now). Those that find nothing
         left to claim end at once."""
-        for cron in self._link_senders():
-            cron._trigger(at)
+        trigger_crons(self.env, self._link_senders(), at)
 
     @api.model
     def _sync_sending_lanes(self):
@@ -543,7 +543,7 @@ class CronofySchedulingQueue(models.AbstractModel):
         self.with_context(mail_notify_force_send=False)._post_link_mail(mail_template, **kwargs)
         mail_cron = self.env.ref(MAIL_QUEUE_CRON, raise_if_not_found=False)
         if mail_cron:
-            mail_cron.sudo()._trigger()
+            trigger_crons(self.env, mail_cron)
 
     def _postpone(self, delay_seconds, message, *, count_attempt):
         """Try again later: after ``delay_seconds``, or (None) the back-off of the
@@ -865,7 +865,7 @@ class CronofySchedulingQueue(models.AbstractModel):
             stored = (
                 self.env["cronofy.notification"]
                 .sudo()
-                ._store(connection, body, payload, source="reconciler")
+                ._store(connection.id, body, payload, source="reconciler")
             )
             queued += bool(stored)
         return queued

@@ -29,3 +29,9 @@ from . import test_scheduling_live_bus
 from . import test_link_actions
 from . import test_interview_time_format
 from . import test_booking_stage_moves
+from . import test_cron_wakeup
+from . import test_addon_layout
+from . import test_parallel_senders
+from . import test_scheduling_analytics
+from . import test_scheduling_analytics_rollup
+from . import test_scheduling_analytics_tour

@@ -132,13 +132,36 @@ class TestConnectionRecord(CronofyCase):
         self.assertGreaterEqual(len(key), 40)
         self.assertEqual(self.connection.webhook_url, f"{base_url}/cronofy/webhook/{key}")
         Connection = self.env["cronofy.connection"]
-        self.assertEqual(Connection._by_webhook_key(key), self.connection)
+        self.assertEqual(Connection._webhook_recipient(key)[0], self.connection.id)
         self.connection.action_rotate_webhook_key()
         self.assertNotEqual(self.connection.webhook_key, key)
-        self.assertFalse(Connection._by_webhook_key(key))
-        self.assertEqual(Connection._by_webhook_key(self.connection.webhook_key), self.connection)
-        self.assertFalse(Connection._by_webhook_key(""))
-        self.assertFalse(Connection._by_webhook_key(None))
+        # The intake's cached map follows the rotation at once.
+        self.assertIsNone(Connection._webhook_recipient(key))
+        self.assertEqual(
+            Connection._webhook_recipient(self.connection.webhook_key)[0], self.connection.id
+        )
+        self.assertIsNone(Connection._webhook_recipient(""))
+        self.assertIsNone(Connection._webhook_recipient(None))
+
+    def test_webhook_recipients_follow_every_change(self):
+        """The intake reads keys and secrets from a per-process cache: each change
+        that matters must show in it, or a rotated secret would still be accepted or
+        a new company's notifications refused."""
+        Connection = self.env["cronofy.connection"]
+        key = self.connection.webhook_key
+        Connection._webhook_recipient(key)  # fill the cache
+        self.connection.write({"previous_client_secret": "CRN_rotated_out"})
+        self.assertIn("CRN_rotated_out", Connection._webhook_recipient(key)[1])
+        self.connection.write({"previous_client_secret": False})
+        self.assertNotIn("CRN_rotated_out", Connection._webhook_recipient(key)[1])
+        company = self.env["res.company"].create({"name": "Recipients Co"})
+        new_connection = Connection._for_company(company)
+        self.assertEqual(
+            Connection._webhook_recipient(new_connection.webhook_key), (new_connection.id, ())
+        )
+        new_key = new_connection.webhook_key
+        new_connection.unlink()
+        self.assertIsNone(Connection._webhook_recipient(new_key))
 
     def test_webhook_secrets_cover_rotation(self):
         self.connection.write(

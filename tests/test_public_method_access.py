@@ -220,6 +220,9 @@ NO_EXPLICIT_CHECK = {
     ("cronofy.connection", "write"): (
         "ORM write checks the ACL (system only) and the company rule; only strips values"
     ),
+    ("cronofy.connection", "unlink"): (
+        "ORM unlink checks the ACL (no group may delete a connection); only clears a cache"
+    ),
     ("cronofy.scheduling.template", "create"): (
         "ORM create checks the ACL (recruitment manager) and the company rule"
     ),

@@ -116,6 +116,51 @@ class TestWebhookIntake(CronofyWebhookCase):
         self.assertEqual(unknown.text, short.text)
         self.assertFalse(self.Notification.search([]))
 
+    def test_a_key_whose_connection_the_database_dropped_is_404_and_stores_nothing(self):
+        """The intake finds keys in a per-process cache. A company deleted with its
+        connection by the database's cascade never passes through the ORM to clear
+        it: the insert re-checks, answers as for an unknown key and clears it."""
+        Connection = self.env["cronofy.connection"]
+        key = self.connection.webhook_key
+        self.assertTrue(Connection._webhook_recipient(key))  # cached, both sides share it
+        self.env.flush_all()
+        self.env.cr.execute("DELETE FROM cronofy_connection WHERE id = %s", [self.connection.id])
+        self.assertTrue(Connection._webhook_recipient(key), "still cached")
+        response = self._post(self._valid_payload())
+        self.assertEqual(response.status_code, 404)
+        unknown = self._post(self._valid_payload(), path="/cronofy/webhook/not-a-key")
+        self.assertEqual(response.text, unknown.text)
+        self.assertFalse(self.Notification.search([]))
+        self.assertIsNone(Connection._webhook_recipient(key), "the cache was cleared")
+
+    def test_only_a_new_notification_to_process_gets_a_processing_trigger(self):
+        """The row and its cron trigger are one statement: a duplicate or a failed
+        (unreadable) row writes no trigger; a paused processing cron gets none but
+        the row is still kept."""
+        cron = self.env.ref("hr_recruitment_cronofy.ir_cron_cronofy_process_notifications")
+        Trigger = self.env["ir.cron.trigger"]
+
+        def triggers():
+            return Trigger.search_count([("cron_id", "=", cron.id)])
+
+        Trigger.search([("cron_id", "=", cron.id)]).unlink()
+        body = json.dumps(self._valid_payload()).encode()
+        self._post(body)
+        self.assertEqual(triggers(), 1)
+        self._post(body)  # the same delivery again
+        self.assertEqual(triggers(), 1)
+        self._post({"notification": {"type": "scheduling_request_time_chosen"}})
+        self.assertEqual(triggers(), 1)
+        self.assertEqual(self.Notification.search_count([]), 2)
+        cron.active = False
+        other = self._payload("srq_intake_2", "scheduling_request_time_chosen", TRIGGERED)
+        self.assertEqual(self._post(other).status_code, 200)
+        self.assertEqual(triggers(), 1)
+        self.assertEqual(
+            self.Notification.search([("cronofy_request_ref", "=", "srq_intake_2")]).state,
+            "received",
+        )
+
     def test_get_is_refused(self):
         response = self.url_open(self.webhook_path)
         self.assertEqual(response.status_code, 405)
