@@ -42,14 +42,18 @@ def load_conditions():
     return f"{os.cpu_count()} cores, load average {load1:.2f} (1 min) / {load5:.2f} (5 min)"
 
 
-def sql(query, params=None, db=DB):
-    connection = psycopg2.connect(
+def harness_connection(db=DB):
+    return psycopg2.connect(
         dbname=db,
         host=os.environ.get("HRC_DB_HOST", "localhost"),
         port=os.environ.get("HRC_DB_PORT", "5432"),
         user=os.environ.get("HRC_DB_USER", "hr_recruitment_cronofy"),
         password=os.environ.get("HRC_DB_PASSWORD", "hr_recruitment_cronofy"),
     )
+
+
+def sql(query, params=None, db=DB):
+    connection = harness_connection(db)
     try:
         with connection, connection.cursor() as cursor:
             cursor.execute(query, params)
@@ -122,7 +126,7 @@ class OdooServer:
                 f"--gevent-port={free_port()}",
                 "--http-interface=127.0.0.1",
                 f"--logfile={self.logfile}",
-                "--log-level=warn",
+                f"--log-level={os.environ.get('HRC_ODOO_LOG_LEVEL', 'warn')}",
                 "--limit-time-real=600",
                 "--limit-time-cpu=600",
                 "--limit-request=100000",

@@ -1,5 +1,9 @@
-"""The cheapest route Odoo can serve with the webhook's routing options: same
-auth, same methods, same database lookup; it does nothing and answers 200."""
+"""Two yardsticks for the webhook intake, with its routing options (same auth,
+same methods, same database lookup):
+
+- the empty route: the cheapest route Odoo can serve; it does nothing, answers 200;
+- the floor route: the least any intake that keeps what it accepts must do: one
+  INSERT of the body, committed before the 200 (Odoo commits after the handler)."""
 
 from odoo import http
 from odoo.http import request
@@ -16,4 +20,19 @@ class BenchProbe(http.Controller):
     )
     def empty(self, **_params):
         request.httprequest.get_data(cache=True)
+        return request.make_json_response({"status": "ok"})
+
+    @http.route(
+        "/hrc_bench/floor",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+    )
+    def floor(self, **_params):
+        body = request.httprequest.get_data(cache=True)
+        request.env.cr.execute(
+            "INSERT INTO hrc_bench_floor_row (body) VALUES (%s)", [body.decode("utf-8")]
+        )
         return request.make_json_response({"status": "ok"})
