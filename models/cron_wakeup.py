@@ -155,8 +155,8 @@ class _KeptNotifyConnection:
         else:
             try:
                 self._connection.close()
-            except psycopg2.Error:
-                pass
+            except psycopg2.Error as error:  # already broken: nothing left to close
+                _logger.debug("cron wake-up connection closed: %s", error)
         self._connection = None
 
     def close_before_fork(self):
