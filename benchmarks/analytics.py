@@ -26,7 +26,7 @@ import os
 import sys
 from pathlib import Path
 
-from harness import DB, correctness, load_conditions, log, odoo_shell, verdict
+from harness import DB, correctness, finish, load_conditions, log, odoo_shell, verdict
 
 HERE = Path(__file__).resolve().parent
 TIME_TARGET = 2.0
@@ -237,9 +237,7 @@ def main():
             if plan:
                 print(f"\nPlan of the report's read by {groupby_label(pair['report_groupby'])}:")
                 print("\n".join("   " + line for line in plan))
-    print(f"\nload after the run: {load_conditions()}")
-    print(f"ANALYTICS {'DONE' if ok else 'FAIL (correctness)'}")
-    return 0 if ok else 1
+    return finish("ANALYTICS", ok, odoo_logs=False)
 
 
 if __name__ == "__main__":

@@ -26,16 +26,15 @@ from pathlib import Path
 
 import requests
 from harness import (
-    CACHE,
     CONF,
     DB,
     PY,
     REPO_ROOT,
     OdooServer,
     Simulator,
+    finish,
     harness_connection,
     load_conditions,
-    log,
     odoo_shell,
     percentile,
     sql,
@@ -75,6 +74,13 @@ def fire(url, bodies, headers_for):
     return latencies, time.perf_counter() - started, statuses
 
 
+# The notification processing cron's id, as an SQL subquery.
+PROCESSING_CRON_ID = (
+    "(SELECT res_id FROM ir_model_data WHERE module = 'hr_recruitment_cronofy' "
+    "AND name = 'ir_cron_cronofy_process_notifications')"
+)
+
+
 @contextmanager
 def processing_cron_held(db):
     """Hold the notification cron's row the way a busy cron worker does (``FOR NO
@@ -86,9 +92,8 @@ def processing_cron_held(db):
     try:
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT id FROM ir_cron WHERE active AND id = (SELECT res_id FROM ir_model_data "
-                "WHERE module = 'hr_recruitment_cronofy' "
-                "AND name = 'ir_cron_cronofy_process_notifications') FOR NO KEY UPDATE"
+                f"SELECT id FROM ir_cron WHERE active AND id = {PROCESSING_CRON_ID} "
+                "FOR NO KEY UPDATE"
             )
             if not cursor.fetchall():
                 raise RuntimeError("the notification processing cron is not active")
@@ -169,9 +174,7 @@ def _measure_intake(odoo, wiring, db):
     )
     sent = sum(figures["webhook"]["statuses"].values()) + 50
     ((triggers,),) = sql(
-        "SELECT count(*) FROM ir_cron_trigger WHERE cron_id = (SELECT res_id FROM ir_model_data "
-        "WHERE module = 'hr_recruitment_cronofy' "
-        "AND name = 'ir_cron_cronofy_process_notifications')",
+        f"SELECT count(*) FROM ir_cron_trigger WHERE cron_id = {PROCESSING_CRON_ID}",
         db=db,
     )
     return rows, ok and triggers >= sent, (stored, sent)
@@ -330,10 +333,7 @@ def main():
     finally:
         odoo.stop()
         simulator.stop()
-    print(f"\nload after the run: {load_conditions()}")
-    print(f"BENCHMARKS {'DONE' if ok else 'FAIL (correctness)'}")
-    log(f"Odoo log: {CACHE / 'reports'}")
-    return 0 if ok else 1
+    return finish("BENCHMARKS", ok)
 
 
 if __name__ == "__main__":

@@ -283,6 +283,16 @@ def percentile(values, fraction):
     return ordered[index]
 
 
+def finish(title, ok, odoo_logs=True):
+    """The closing lines of a benchmark run; returns its exit status (non-zero only
+    for a correctness failure)."""
+    print(f"\nload after the run: {load_conditions()}")
+    print(f"{title} {'DONE' if ok else 'FAIL (correctness)'}")
+    if odoo_logs:
+        log(f"Odoo logs: {CACHE / 'reports'}")
+    return 0 if ok else 1
+
+
 def verdict(ok, label, detail=""):
     word = "PASS" if ok else "MISS"
     print(f"  {word}  {label}{(': ' + detail) if detail else ''}")

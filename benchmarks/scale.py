@@ -48,11 +48,11 @@ from collections import Counter
 import psutil
 from bench import CONCURRENCY, REQUESTS, ROUNDS, measure_intake
 from harness import (
-    CACHE,
     DB,
     OdooServer,
     Simulator,
     correctness,
+    finish,
     harness_connection,
     load_conditions,
     log,
@@ -803,10 +803,7 @@ def main():
         ok &= print_drain(results)
     if "intake" not in SKIP and INTAKE_WORKERS:
         ok &= print_intake({workers: run_intake(build, workers) for workers in INTAKE_WORKERS})
-    print(f"\nload after the run: {load_conditions()}")
-    print(f"SCALE {'DONE' if ok else 'FAIL (correctness)'}")
-    log(f"Odoo logs: {CACHE / 'reports'}")
-    return 0 if ok else 1
+    return finish("SCALE", ok)
 
 
 if __name__ == "__main__":
