@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
+import cpu_accounting
 import requests
 from harness import (
     CONF,
@@ -146,13 +147,21 @@ def _measure_intake(odoo, wiring, db):
         "floor": odoo.base_url + "/hrc_bench/floor",
         "webhook": odoo.base_url + wiring["webhook_path"],
     }
-    figures = {name: {"lat": [], "wall": 0.0, "statuses": {}} for name in routes}
+    figures = {name: {"lat": [], "wall": 0.0, "statuses": {}, "cpu": {}} for name in routes}
     per_round = max(1, REQUESTS // ROUNDS)
+    db_port = int(os.environ.get("HRC_DB_PORT", "5432"))
+
+    def cpu_now():
+        return cpu_accounting.reading([odoo.process.pid], db_port)
+
     for url in routes.values():  # warm-up
         fire(url, [body() for _ in range(50)], signed)
     for _ in range(ROUNDS):
         for name, url in routes.items():
-            latencies, wall, statuses = fire(url, [body() for _ in range(per_round)], signed)
+            bodies = [body() for _ in range(per_round)]
+            cpu_before = cpu_now()
+            latencies, wall, statuses = fire(url, bodies, signed)
+            cpu_accounting.add_difference(figures[name]["cpu"], cpu_before, cpu_now())
             figures[name]["lat"] += latencies
             figures[name]["wall"] += wall
             for status, n in statuses.items():
@@ -166,6 +175,10 @@ def _measure_intake(odoo, wiring, db):
         )
         for name, fig in figures.items()
     }
+    cpu = {
+        name: cpu_accounting.per_request_ms(fig["cpu"], len(fig["lat"]))
+        for name, fig in figures.items()
+    }
     ok = all(set(fig["statuses"]) == {200} for fig in figures.values())
     ((stored,),) = sql(
         "SELECT count(*) FROM cronofy_notification WHERE cronofy_request_ref LIKE %s",
@@ -177,7 +190,20 @@ def _measure_intake(odoo, wiring, db):
         f"SELECT count(*) FROM ir_cron_trigger WHERE cron_id = {PROCESSING_CRON_ID}",
         db=db,
     )
-    return rows, ok and triggers >= sent, (stored, sent)
+    return rows, ok and triggers >= sent, (stored, sent), cpu
+
+
+def print_intake_cpu(cpu, indent="   "):
+    """CPU per request by kind of process, per route, and what the intake adds to
+    the empty route (see cpu_accounting for the kinds)."""
+    for name, ms in cpu.items():
+        print(f"{indent}{name:8s} CPU ms per request: {cpu_accounting.format_ms(ms)}")
+    extra = {
+        kind: cpu["webhook"].get(kind, 0.0) - cpu["empty"].get(kind, 0.0)
+        for kind in set(cpu["webhook"]) | set(cpu["empty"])
+    }
+    extra = dict(sorted(extra.items(), key=lambda item: -item[1]))
+    print(f"{indent}intake minus empty, CPU ms per request: {cpu_accounting.format_ms(extra)}")
 
 
 def bench_intake(odoo, wiring):
@@ -186,12 +212,13 @@ def bench_intake(odoo, wiring):
         f"threads, alternating in {ROUNDS} rounds, Odoo --workers=2; processing held, "
         f"so only the intake is measured, its cron trigger and wake-up included)"
     )
-    rows, ok, (stored, sent) = measure_intake(odoo, wiring)
+    rows, ok, (stored, sent), cpu = measure_intake(odoo, wiring)
     for name, (p50, p95, rate, answers) in rows.items():
         print(
             f"   {name:8s} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  {rate:6.1f} req/s  "
             f"answers {answers}"
         )
+    print_intake_cpu(cpu)
     for index, label in ((0, "p50"), (1, "p95")):
         ratio = rows["webhook"][index] / rows["empty"][index]
         verdict(ratio <= 2, f"intake {label} at most 2x the empty route", f"{ratio:.2f}x")

@@ -99,8 +99,11 @@ class OdooServer:
     """Odoo in prefork mode (``--workers``), in a process group of its own so
     that kill -9 reaches the master and every worker at once."""
 
-    def __init__(self, workers=2, cron_workers=1, port=None, name="odoo", db=None):
+    def __init__(self, workers=2, cron_workers=1, port=None, name="odoo", db=None, dbfilter=True):
         self.workers = workers
+        # False: --database alone, the one-database setup in which Odoo does not list
+        # the databases (one PostgreSQL connection) for every request without a session.
+        self.dbfilter = dbfilter
         self.cron_workers = cron_workers
         self.db = db or DB
         self.port = port or free_port()
@@ -119,7 +122,8 @@ class OdooServer:
                 CONF,
                 "-d",
                 self.db,
-                f"--db-filter=^{self.db}$",
+                # (an empty --db-filter overrides the configuration file's)
+                f"--db-filter=^{self.db}$" if self.dbfilter else "--db-filter=",
                 f"--workers={self.workers}",
                 f"--max-cron-threads={self.cron_workers}",
                 f"--http-port={self.port}",

@@ -34,8 +34,9 @@ mails, and 5xx answers.
 
 Run through ``benchmarks/run scale``. Knobs: HRC_SCALE_REQUESTS (2000),
 HRC_SCALE_CONFIGS (1x1,1x2,1x4,2x2), HRC_SCALE_HTTP_WORKERS (2), HRC_SCALE_TIMEOUT
-(600), HRC_SCALE_MAIL_WAIT (120), HRC_SCALE_INTAKE_WORKERS (4,2: one intake run per
-value; empty = none), HRC_SCALE_SKIP (comma list of drain,intake), HRC_SCALE_KEEP=1
+(600), HRC_SCALE_MAIL_WAIT (120), HRC_SCALE_INTAKE_WORKERS (4,2,4/db_name: one intake
+run per entry, HTTP workers, "/db_name" for --database without --db-filter; empty =
+none), HRC_SCALE_SKIP (comma list of drain,intake), HRC_SCALE_KEEP=1
 (keep each configuration's database, to look into), and bench's
 HRC_BENCH_REQUESTS / HRC_BENCH_CONCURRENCY for the intake."""
 
@@ -46,7 +47,7 @@ import time
 from collections import Counter
 
 import psutil
-from bench import CONCURRENCY, REQUESTS, ROUNDS, measure_intake
+from bench import CONCURRENCY, REQUESTS, ROUNDS, measure_intake, print_intake_cpu
 from harness import (
     DB,
     OdooServer,
@@ -72,8 +73,13 @@ CONFIGS = [
 HTTP_WORKERS = int(os.environ.get("HRC_SCALE_HTTP_WORKERS", "2"))
 TIMEOUT = float(os.environ.get("HRC_SCALE_TIMEOUT", "600"))
 MAIL_WAIT = float(os.environ.get("HRC_SCALE_MAIL_WAIT", "120"))
-INTAKE_WORKERS = [
-    int(n) for n in os.environ.get("HRC_SCALE_INTAKE_WORKERS", "4,2").split(",") if n.strip()
+# One intake run per entry: the number of HTTP workers, and "/db_name" for a server
+# started with --database and no --db-filter (one database, so Odoo does not list
+# the databases for every request without a session).
+INTAKE_RUNS = [
+    (int(entry.split("/")[0]), not entry.strip().endswith("/db_name"))
+    for entry in os.environ.get("HRC_SCALE_INTAKE_WORKERS", "4,2,4/db_name").split(",")
+    if entry.strip()
 ]
 SKIP = set(filter(None, os.environ.get("HRC_SCALE_SKIP", "").split(",")))
 KEEP = bool(os.environ.get("HRC_SCALE_KEEP"))  # keep each configuration's database
@@ -721,20 +727,30 @@ def print_drain(results):
     return ok
 
 
-def run_intake(build, workers):
-    db = f"{DB}_intake{workers}"
+def intake_label(workers, dbfilter):
+    return f"--workers={workers}" + ("" if dbfilter else " db_name only")
+
+
+def run_intake(build, workers, dbfilter):
+    db = f"{DB}_intake{workers}{'' if dbfilter else '_db_name'}"
     clone_db(db)
     simulator = start_simulator()
-    odoo = OdooServer(workers=workers, cron_workers=1, name=f"scale-intake-{workers}", db=db)
+    odoo = OdooServer(
+        workers=workers,
+        cron_workers=1,
+        name=f"scale-intake-{workers}",
+        db=db,
+        dbfilter=dbfilter,
+    )
     try:
         wiring = configure(db, build, simulator, odoo.base_url, 25, 1)
         odoo.start()
-        rows, ok, stored = measure_intake(odoo, wiring, db=db)
+        rows, ok, stored, cpu = measure_intake(odoo, wiring, db=db)
     finally:
         odoo.stop()
         simulator.stop()
         drop_db(db)
-    return rows, ok, stored, os.getloadavg()
+    return rows, ok, stored, cpu, os.getloadavg()
 
 
 def print_intake(results):
@@ -742,34 +758,36 @@ def print_intake(results):
         f"\n2. Webhook intake vs the empty route ({REQUESTS} POSTs each, {CONCURRENCY} client "
         f"threads, alternating in {ROUNDS} rounds; processing held, its triggers and "
         f"wake-ups paid; the floor route: one INSERT, committed), Odoo "
-        + " and ".join(f"--workers={w}" for w in results)
+        + ", ".join(results)
+        + " (db_name only: --database without --db-filter)"
     )
     ok = True
-    for workers, (rows, _ok, _stored, load) in results.items():
+    for server, (rows, _ok, _stored, cpu, load) in results.items():
         for name, (p50, p95, rate, answers) in rows.items():
             print(
-                f"   --workers={workers}  {name:8s} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  "
+                f"   {server}  {name:8s} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  "
                 f"{rate:6.1f} req/s  answers {answers}"
             )
-        print(f"   --workers={workers}  load average after: {load[0]:.2f}")
-    for workers, (rows, answers_ok, (stored, sent), _load) in results.items():
+        print_intake_cpu(cpu, indent=f"   {server}  ")
+        print(f"   {server}  load average after: {load[0]:.2f}")
+    for server, (rows, answers_ok, (stored, sent), _cpu, _load) in results.items():
         for index, label in ((0, "p50"), (1, "p95")):
             ratio = rows["webhook"][index] / rows["empty"][index]
             verdict(
                 ratio <= 1.1,
-                f"--workers={workers}: intake {label} at most 1.1x the empty route's",
+                f"{server}: intake {label} at most 1.1x the empty route's",
                 f"{rows['webhook'][index]:.1f} vs {rows['empty'][index]:.1f} ms ({ratio:.2f}x)",
             )
             # What any intake that keeps what it accepts costs: one INSERT, committed.
             floor = rows["floor"][index]
             print(
-                f"   --workers={workers}: {label} the floor route vs the empty route "
+                f"   {server}: {label} the floor route vs the empty route "
                 f"{floor / rows['empty'][index]:.2f}x; "
                 f"the intake vs the floor route {rows['webhook'][index] / floor:.2f}x"
             )
         ok &= correctness(
             answers_ok and stored == sent,
-            f"--workers={workers}: every POST answered 200 and every notification stored",
+            f"{server}: every POST answered 200 and every notification stored",
             f"{stored}/{sent}",
         )
     return ok
@@ -801,8 +819,8 @@ def main():
                 log(f"scale {servers_count}x{cron_workers} failed: {error!r}")
                 results.append({"servers": servers_count, "cron_workers": cron_workers})
         ok &= print_drain(results)
-    if "intake" not in SKIP and INTAKE_WORKERS:
-        ok &= print_intake({workers: run_intake(build, workers) for workers in INTAKE_WORKERS})
+    if "intake" not in SKIP and INTAKE_RUNS:
+        ok &= print_intake({intake_label(*run): run_intake(build, *run) for run in INTAKE_RUNS})
     return finish("SCALE", ok)
 
 
