@@ -6,7 +6,7 @@ Kinds:
 - ``odoo http`` / ``odoo cron``: the prefork workers of the Odoo server given (a
   cron worker is the child that lowered its priority: Odoo's WorkerCron calls
   ``os.nice(10)`` when it starts, an HTTP worker does not);
-- ``odoo master``: the server's own process;
+- ``odoo master``: the server's own process; ``odoo gevent``: its websocket worker;
 - ``pg <- odoo http`` / ``pg <- odoo cron``: PostgreSQL backends serving those
   workers' connections (matched by the client port in the backend's process title);
 - ``pg short-lived``: backends that exited between the readings (the postmaster
@@ -37,7 +37,10 @@ def _odoo_processes(master_pid):
     kinds = {master_pid: "odoo master"}
     for child in children:
         try:
-            kinds[child.pid] = "odoo cron" if child.nice() >= 10 else "odoo http"
+            if "gevent" in child.cmdline()[2:3]:  # odoo-bin gevent ...
+                kinds[child.pid] = "odoo gevent"
+            else:
+                kinds[child.pid] = "odoo cron" if child.nice() >= 10 else "odoo http"
         except psutil.NoSuchProcess:
             pass
     return kinds
