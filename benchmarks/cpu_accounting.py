@@ -9,10 +9,13 @@ Kinds:
 - ``odoo master``: the server's own process; ``odoo gevent``: its websocket worker;
 - ``pg <- odoo http`` / ``pg <- odoo cron``: PostgreSQL backends serving those
   workers' connections (matched by the client port in the backend's process title);
-- ``pg short-lived``: backends that exited between the readings (the postmaster
-  reaps them, so their CPU is in its children's times): connections opened and
-  closed within a request, such as the database list Odoo reads for every request
-  without a session when ``dbfilter`` is set;
+- ``pg short-lived``: PostgreSQL processes that exited between the readings (the
+  postmaster reaps them, so their CPU is in its children's times): mostly
+  connections opened and closed within a request, such as the one Odoo opens to
+  list the databases for every request without a session when ``dbfilter`` is set;
+  also autovacuum workers. (A backend that lived across one reading and exited
+  before the next moves its earlier CPU here from its owner's kind: the sum stays
+  right, the split is off by that much.)
 - ``pg other``: every other PostgreSQL process (postmaster, WAL writer,
   checkpointer, autovacuum, other clients' backends);
 - ``client``: this process (the load generator);
