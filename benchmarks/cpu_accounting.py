@@ -70,7 +70,7 @@ def reading(master_pids, db_port):
     for master_pid in master_pids:
         odoo_kinds.update(_odoo_processes(master_pid))
     ports = _client_ports(odoo_kinds, db_port)
-    seconds = {"machine": _machine_busy_seconds()}
+    seconds = {"machine": machine_busy()[0]}
 
     def add(kind, value):
         seconds[kind] = seconds.get(kind, 0.0) + value
@@ -97,9 +97,12 @@ def reading(master_pids, db_port):
     return seconds
 
 
-def _machine_busy_seconds():
+def machine_busy():
+    """(busy, total) CPU seconds of the whole machine since boot, every core
+    together; waiting for I/O counts as idle."""
     times = psutil.cpu_times()
-    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
+    total = sum(times)
+    return total - times.idle - getattr(times, "iowait", 0.0), total
 
 
 def add_difference(total, before, after):

@@ -48,6 +48,7 @@ from collections import Counter
 
 import psutil
 from bench import CONCURRENCY, REQUESTS, ROUNDS, measure_intake, print_intake_cpu
+from cpu_accounting import machine_busy
 from harness import (
     DB,
     OdooServer,
@@ -246,14 +247,6 @@ def ideal_schedule(calls, per_second=PER_SECOND, per_minute=PER_MINUTE, margins=
             at = max(at, times[k - per_minute] + 60.0 + margins[1])
         times.append(at)
     return times[-1] if times else 0.0
-
-
-def machine_busy():
-    """(busy, total) CPU jiffies of the whole machine since boot."""
-    with open("/proc/stat") as stat:
-        fields = [int(n) for n in stat.readline().split()[1:]]
-    idle = fields[3] + fields[4]
-    return sum(fields) - idle, sum(fields)
 
 
 def odoo_cpu(servers):
@@ -462,7 +455,7 @@ def run_config(build, servers_count, cron_workers):
             timed_out=bool(queued),
             load=os.getloadavg(),
             odoo_cpu=cpu_after - cpu_before,
-            busy=(busy_after[0] - busy_before[0]) / max(1, busy_after[1] - busy_before[1]),
+            busy=(busy_after[0] - busy_before[0]) / max(1e-9, busy_after[1] - busy_before[1]),
         )
         # The link mails: Odoo's mail queue may still be sending.
         mail_deadline = time.monotonic() + MAIL_WAIT
@@ -759,7 +752,11 @@ def print_intake(results):
         f"threads, alternating in {ROUNDS} rounds; processing held, its triggers and "
         f"wake-ups paid; the floor route: one INSERT, committed), Odoo "
         + ", ".join(results)
-        + " (db_name only: --database without --db-filter)"
+        + (
+            " (db_name only: --database without --db-filter)"
+            if not all(dbfilter for _workers, dbfilter in INTAKE_RUNS)
+            else ""
+        )
     )
     ok = True
     for server, (rows, _ok, _stored, cpu, load) in results.items():
